@@ -1,0 +1,43 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+
+/**
+ * Upgrade steps of local_moodle_zoho_sync.
+ *
+ * @package    local_moodle_zoho_sync
+ * @copyright  2026 The college
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+/**
+ * Upgrades the plugin in place.
+ *
+ * Sites running the previous releases (2026021606, 2026022600, fresh or upgraded) converge to install.xml;
+ * every table, column and index is checked rather than assumed. Unused old tables are kept.
+ *
+ * @param int $oldversion the version we are upgrading from
+ * @return bool
+ */
+function xmldb_local_moodle_zoho_sync_upgrade($oldversion) {
+    if ($oldversion < 2026112500) {
+        \local_moodle_zoho_sync\local\schema_upgrader::run();
+        upgrade_plugin_savepoint(true, 2026112500, 'local', 'moodle_zoho_sync');
+    }
+    return true;
+}

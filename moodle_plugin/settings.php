@@ -1,0 +1,55 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+
+/**
+ * Admin settings of local_moodle_zoho_sync.
+ *
+ * @package    local_moodle_zoho_sync
+ * @copyright  2026 The college
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+if ($hassiteconfig) {
+    $settings = new admin_settingpage('local_moodle_zoho_sync', new lang_string('pluginname', 'local_moodle_zoho_sync'));
+    $ADMIN->add('localplugins', $settings);
+
+    $settings->add(new admin_setting_heading('local_moodle_zoho_sync/courseheading',
+        new lang_string('settingscourses', 'local_moodle_zoho_sync'), ''));
+    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/defaultcategory',
+        new lang_string('defaultcategory', 'local_moodle_zoho_sync'),
+        new lang_string('defaultcategory_desc', 'local_moodle_zoho_sync'), 0, PARAM_INT));
+    $settings->add(new admin_setting_configtextarea('local_moodle_zoho_sync/defaultstaff',
+        new lang_string('defaultstaff', 'local_moodle_zoho_sync'),
+        new lang_string('defaultstaff_desc', 'local_moodle_zoho_sync'), '', PARAM_RAW, 60, 6));
+    $settings->add(new admin_setting_configtextarea('local_moodle_zoho_sync/majorstaff',
+        new lang_string('majorstaff', 'local_moodle_zoho_sync'),
+        new lang_string('majorstaff_desc', 'local_moodle_zoho_sync'), '', PARAM_RAW, 60, 4));
+    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/teacherrole',
+        new lang_string('teacherrole', 'local_moodle_zoho_sync'),
+        new lang_string('teacherrole_desc', 'local_moodle_zoho_sync'), 'editingteacher', PARAM_ALPHANUMEXT));
+
+    $settings->add(new admin_setting_heading('local_moodle_zoho_sync/enrolheading',
+        new lang_string('settingsenrolments', 'local_moodle_zoho_sync'), ''));
+    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/studentrole',
+        new lang_string('studentrole', 'local_moodle_zoho_sync'),
+        new lang_string('studentrole_desc', 'local_moodle_zoho_sync'), 'student', PARAM_ALPHANUMEXT));
+    $settings->add(new admin_setting_configcheckbox('local_moodle_zoho_sync/unenrolondelete',
+        new lang_string('unenrolondelete', 'local_moodle_zoho_sync'),
+        new lang_string('unenrolondelete_desc', 'local_moodle_zoho_sync'), 0));
+}

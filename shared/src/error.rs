@@ -1,0 +1,77 @@
+//! The error of processing one webhook, classified for the HTTP answer and for replay.
+
+use crate::moodle::MoodleError;
+use crate::zoho::ZohoError;
+
+/// What a failure means for the caller: retry now, fix something then replay, or give up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retry {
+    /// A transient fault (network, timeout, 5xx, 429): the same request will probably succeed.
+    Now,
+    /// The request is fine but a system is misconfigured (token, permissions, plugin not
+    /// upgraded): it will succeed once an operator fixes that, so it must be kept for replay.
+    AfterFix,
+    /// The data itself is unusable: repeating it changes nothing.
+    Never,
+}
+
+impl Retry {
+    pub fn is_retryable(self) -> bool {
+        !matches!(self, Retry::Never)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Moodle(#[from] MoodleError),
+    #[error(transparent)]
+    Zoho(#[from] ZohoError),
+    /// The record read from Zoho cannot be synced as it is (a required link is empty, a value is
+    /// out of range). The message names the field, never its value.
+    #[error("{message}")]
+    InvalidRecord { code: &'static str, message: String },
+    /// The endpoint is routed and authenticated, but its processing is not built yet.
+    #[error("endpoint {endpoint} is not implemented yet")]
+    NotImplemented { endpoint: &'static str },
+}
+
+impl SyncError {
+    pub fn invalid_record(code: &'static str, message: impl Into<String>) -> Self {
+        SyncError::InvalidRecord {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn retry(&self) -> Retry {
+        match self {
+            SyncError::Moodle(e) => e.retry(),
+            SyncError::Zoho(e) => e.retry(),
+            SyncError::InvalidRecord { .. } => Retry::Never,
+            SyncError::NotImplemented { .. } => Retry::AfterFix,
+        }
+    }
+
+    /// The HTTP status we answer with: 422 for data that cannot be synced, 501 for what is not
+    /// built, 502/503/504 for upstream faults (503 when an operator must act first).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            SyncError::Moodle(e) => e.http_status(),
+            SyncError::Zoho(e) => e.http_status(),
+            SyncError::InvalidRecord { .. } => 422,
+            SyncError::NotImplemented { .. } => 501,
+        }
+    }
+
+    /// A stable machine-readable code for the JSON answer and the logs.
+    pub fn code(&self) -> &str {
+        match self {
+            SyncError::Moodle(e) => e.code(),
+            SyncError::Zoho(e) => e.code(),
+            SyncError::InvalidRecord { code, .. } => code,
+            SyncError::NotImplemented { .. } => "not_implemented",
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Everything the four sync functions share: the webhook edge (routing, authentication, body
+//! parsing, JSON answers), typed configuration, the Moodle web-service client and the Zoho CRM
+//! client. A function crate only says which endpoints it owns and what each one does.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod moodle;
+pub mod secret;
+pub mod telemetry;
+pub mod webhook;
+pub mod zoho;
+
+pub use app::App;
+pub use error::SyncError;
+pub use ids::ZohoId;
+pub use secret::Secret;

@@ -1,0 +1,117 @@
+//! Moodle's REST form encoding: nested arrays and objects in PHP bracket notation
+//! (`courses[0][fullname]=…`), booleans as `0`/`1`, and nothing for `null` or an empty list
+//! (PHP cannot express an empty array in a form, so optional lists are simply left out).
+
+use serde_json::Value;
+
+/// Flattens a JSON object of parameters into form fields, in a stable order.
+pub fn flatten(params: &Value) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    if let Value::Object(map) = params {
+        for (key, value) in map {
+            push(&mut fields, key.clone(), value);
+        }
+    }
+    fields
+}
+
+fn push(fields: &mut Vec<(String, String)>, name: String, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => fields.push((name, if *b { "1" } else { "0" }.to_owned())),
+        Value::Number(n) => fields.push((name, n.to_string())),
+        Value::String(s) => fields.push((name, s.clone())),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                push(fields, format!("{name}[{index}]"), item);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                push(fields, format!("{name}[{key}]"), item);
+            }
+        }
+    }
+}
+
+/// The complete `application/x-www-form-urlencoded` body of one web-service call. The token
+/// travels here, in the POST body, never in the URL.
+pub fn encode_call(token: &str, function: &str, params: &Value) -> String {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    body.append_pair("wstoken", token);
+    body.append_pair("wsfunction", function);
+    body.append_pair("moodlewsrestformat", "json");
+    for (name, value) in flatten(params) {
+        body.append_pair(&name, &value);
+    }
+    body.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pairs(v: Value) -> Vec<(String, String)> {
+        flatten(&v)
+    }
+
+    #[test]
+    fn scalars_booleans_and_nulls() {
+        let fields = pairs(json!({"a": 1, "b": true, "c": false, "d": null, "e": "x", "f": 2.5}));
+        assert_eq!(
+            fields,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "1".into()),
+                ("c".into(), "0".into()),
+                ("e".into(), "x".into()),
+                ("f".into(), "2.5".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_arrays_of_objects_use_bracket_notation() {
+        let fields = pairs(json!({
+            "courses": [{"fullname": "Maths", "visible": true}, {"fullname": "Art", "tags": ["a", "b"]}],
+            "options": {"inner": {"deep": 3}},
+            "empty": []
+        }));
+        assert_eq!(
+            fields,
+            vec![
+                ("courses[0][fullname]".into(), "Maths".into()),
+                ("courses[0][visible]".into(), "1".into()),
+                ("courses[1][fullname]".into(), "Art".into()),
+                ("courses[1][tags][0]".into(), "a".into()),
+                ("courses[1][tags][1]".into(), "b".into()),
+                ("options[inner][deep]".into(), "3".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn unicode_and_reserved_characters_are_percent_encoded() {
+        let body = encode_call(
+            "tok",
+            "local_mzi_update_student",
+            &json!({"student": {"first_name": "سارة & Zoë", "note": "a=b+c"}}),
+        );
+        assert_eq!(
+            body,
+            "wstoken=tok&wsfunction=local_mzi_update_student&moodlewsrestformat=json\
+             &student%5Bfirst_name%5D=%D8%B3%D8%A7%D8%B1%D8%A9+%26+Zo%C3%AB&student%5Bnote%5D=a%3Db%2Bc"
+        );
+        let decoded: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        assert!(decoded.contains(&("student[first_name]".into(), "سارة & Zoë".into())));
+    }
+
+    #[test]
+    fn large_ids_keep_every_digit() {
+        let fields = pairs(json!({"id": 5398830000032385830u64}));
+        assert_eq!(fields, vec![("id".into(), "5398830000032385830".into())]);
+    }
+}

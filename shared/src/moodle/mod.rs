@@ -1,0 +1,273 @@
+//! The Moodle web-service client: REST, form-encoded, JSON answers.
+//!
+//! One client per process (it holds the connection pool), reused by every invocation. Without a
+//! configured Moodle it runs in plan mode: it records each call in the request scope and answers
+//! with the function's empty result instead of sending anything.
+
+mod error;
+pub mod form;
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use error::MoodleError;
+
+use crate::config::MoodleTarget;
+use crate::telemetry::{self, PlannedCall};
+
+pub const REST_PATH: &str = "/webservice/rest/server.php";
+
+#[derive(Clone)]
+pub struct MoodleClient {
+    http: reqwest::Client,
+    target: Option<MoodleTarget>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for MoodleClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MoodleClient")
+            .field(
+                "base_url",
+                &self.target.as_ref().map(|t| t.base_url.as_str()),
+            )
+            .field("plan_mode", &self.target.is_none())
+            .finish()
+    }
+}
+
+impl MoodleClient {
+    pub fn new(http: reqwest::Client, target: Option<MoodleTarget>, timeout: Duration) -> Self {
+        Self {
+            http,
+            target,
+            timeout,
+        }
+    }
+
+    /// True when no Moodle is configured and calls are only recorded.
+    pub fn is_plan_mode(&self) -> bool {
+        self.target.is_none()
+    }
+
+    /// Calls `function` and decodes its result. In plan mode the call is recorded and
+    /// `T::default()` is returned, so the processing can go on and show its whole plan.
+    pub async fn call<T: DeserializeOwned + Default>(
+        &self,
+        function: &str,
+        params: &Value,
+    ) -> Result<T, MoodleError> {
+        match self.call_value(function, params).await? {
+            None => Ok(T::default()),
+            Some(value) => {
+                serde_json::from_value(value).map_err(|e| MoodleError::UnexpectedResponse {
+                    function: function.to_owned(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// Calls `function` and returns its raw JSON result (`Some(Value::Null)` is a valid answer of
+    /// functions that return nothing); `None` in plan mode.
+    pub async fn call_value(
+        &self,
+        function: &str,
+        params: &Value,
+    ) -> Result<Option<Value>, MoodleError> {
+        let Some(target) = &self.target else {
+            telemetry::record_planned_call(PlannedCall {
+                function: function.to_owned(),
+                params: params.clone(),
+            });
+            return Ok(None);
+        };
+        telemetry::count_moodle_call();
+        let url = format!("{}{}", target.base_url, REST_PATH);
+        let body = form::encode_call(target.token.expose(), function, params);
+        let response = self
+            .http
+            .post(url)
+            .timeout(self.timeout)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .to_owned();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        decode_response(function, status, &content_type, &bytes).map(Some)
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> MoodleError {
+        if error.is_timeout() {
+            MoodleError::Timeout {
+                seconds: self.timeout.as_secs(),
+            }
+        } else {
+            // reqwest's Display includes the URL; ours has no secret in it (the token is in the
+            // body), but the cause chain is what an operator needs.
+            let mut reason = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                reason.push_str(": ");
+                reason.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            MoodleError::Unreachable { reason }
+        }
+    }
+}
+
+/// Turns an HTTP answer of `server.php` into a result or a typed error.
+pub fn decode_response(
+    function: &str,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) -> Result<Value, MoodleError> {
+    if status == 403 && body.iter().all(u8::is_ascii_whitespace) {
+        return Err(MoodleError::WebServicesDisabled);
+    }
+    if !(200..300).contains(&status) {
+        return Err(MoodleError::Http { status });
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| MoodleError::NotJson {
+        content_type: if body.is_empty() {
+            "empty body".to_owned()
+        } else {
+            content_type.to_owned()
+        },
+    })?;
+    if let Some(object) = value.as_object()
+        && object.contains_key("exception")
+    {
+        let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+        return Err(MoodleError::Exception {
+            function: function.to_owned(),
+            exception: text("exception").unwrap_or_else(|| "unknown".to_owned()),
+            errorcode: text("errorcode").filter(|c| !c.is_empty()),
+            message: text("message").unwrap_or_default(),
+        });
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Retry;
+
+    fn decode(status: u16, body: &str) -> Result<Value, MoodleError> {
+        decode_response(
+            "local_mzi_update_student",
+            status,
+            "application/json",
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn success_and_null_are_results() {
+        assert_eq!(
+            decode(200, r#"{"status":"created","id":7}"#).unwrap()["id"],
+            7
+        );
+        assert_eq!(decode(200, "null").unwrap(), Value::Null);
+        assert_eq!(decode(200, "[]").unwrap(), serde_json::json!([]));
+    }
+
+    #[test]
+    fn exception_with_errorcode() {
+        let err = decode(
+            200,
+            r#"{"exception":"core\\exception\\invalid_parameter_exception","errorcode":"invalidparameter","message":"Invalid parameter value detected","debuginfo":"email: secret@example.com"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.errorcode(), Some("invalidparameter"));
+        assert_eq!(err.retry(), Retry::Never);
+        assert_eq!(err.http_status(), 422);
+        assert!(
+            !err.to_string().contains("secret@example.com"),
+            "debuginfo must not leak: {err}"
+        );
+    }
+
+    #[test]
+    fn exception_without_errorcode_type_error() {
+        let err = decode(200, r#"{"exception":"TypeError","message":"enrol_user(): Argument #2 must be of type int"}"#).unwrap_err();
+        assert_eq!(err.errorcode(), None);
+        assert_eq!(err.retry(), Retry::Never);
+        assert!(err.to_string().contains("TypeError"));
+    }
+
+    #[test]
+    fn configuration_errors_need_an_operator() {
+        for code in [
+            "invalidtoken",
+            "accessexception",
+            "nopermissions",
+            "invalidrecord",
+        ] {
+            let body = format!(r#"{{"exception":"x","errorcode":"{code}","message":"m"}}"#);
+            let err = decode(200, &body).unwrap_err();
+            assert_eq!(err.retry(), Retry::AfterFix, "{code}");
+            assert_eq!(err.http_status(), 503, "{code}");
+            assert!(err.is_retryable());
+        }
+    }
+
+    #[test]
+    fn transient_errorcodes_are_retryable_now() {
+        for code in ["dmlwriteexception", "sitemaintenance", "invalidresponse"] {
+            let body = format!(r#"{{"exception":"x","errorcode":"{code}","message":"m"}}"#);
+            let err = decode(200, &body).unwrap_err();
+            assert_eq!(err.retry(), Retry::Now, "{code}");
+            assert_eq!(err.http_status(), 502);
+        }
+    }
+
+    #[test]
+    fn forbidden_with_empty_body_means_web_services_off() {
+        let err = decode(403, "").unwrap_err();
+        assert_eq!(err, MoodleError::WebServicesDisabled);
+        assert_eq!(err.http_status(), 503);
+        assert_eq!(
+            decode(403, "<html>nope</html>").unwrap_err(),
+            MoodleError::Http { status: 403 }
+        );
+    }
+
+    #[test]
+    fn server_errors_and_html_are_retryable() {
+        let err = decode(500, "").unwrap_err();
+        assert_eq!(err, MoodleError::Http { status: 500 });
+        assert_eq!(err.retry(), Retry::Now);
+        let err = decode_response("f", 200, "text/html", b"<html>Fatal error</html>").unwrap_err();
+        assert!(matches!(err, MoodleError::NotJson { .. }));
+        assert_eq!(err.retry(), Retry::Now);
+        assert_eq!(err.http_status(), 502);
+    }
+
+    #[test]
+    fn timeouts_answer_504() {
+        let err = MoodleError::Timeout { seconds: 20 };
+        assert_eq!(err.http_status(), 504);
+        assert_eq!(err.retry(), Retry::Now);
+    }
+}

@@ -1,0 +1,304 @@
+//! The webhook edge: route on the last path segment, check the method and the secret, parse the
+//! body, run the endpoint's processing in a request scope, answer JSON, log one line.
+
+pub mod auth;
+pub mod body;
+pub mod endpoint;
+mod response;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+
+pub use body::WebhookPayload;
+pub use endpoint::{Endpoint, Function, HEALTH, PATH_PREFIX};
+pub use response::{Action, Outcome, OutcomeStatus};
+
+use crate::app::App;
+use crate::error::SyncError;
+use crate::ids::ZohoId;
+use crate::telemetry::RequestScope;
+
+/// A request that was refused before any processing: always a 4xx with a JSON error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl RequestError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+}
+
+/// One authenticated, parsed webhook, handed to the endpoint's processing.
+#[derive(Debug, Clone)]
+pub struct WebhookCall {
+    pub endpoint: Endpoint,
+    pub zoho_id: ZohoId,
+    /// The module the body named; already checked to be the endpoint's module when present.
+    pub module: Option<String>,
+}
+
+pub type ProcessFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, SyncError>> + Send + 'a>>;
+
+/// What a function does with an accepted webhook.
+pub trait Processor: Send + Sync + 'static {
+    fn process<'a>(&'a self, app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a>;
+}
+
+/// The Lambda entry point shared by every function: one `App` built at cold start, one
+/// processor, every invocation through [`handle`].
+pub async fn run<P: Processor>(
+    app: Arc<App>,
+    function: Function,
+    processor: P,
+) -> Result<(), lambda_http::Error> {
+    let processor = Arc::new(processor);
+    lambda_http::run(lambda_http::service_fn(move |request: Request| {
+        let app = app.clone();
+        let processor = processor.clone();
+        async move { Ok::<_, Infallible>(handle(&app, function, processor.as_ref(), request).await) }
+    }))
+    .await
+}
+
+/// What the log line needs to know about a handled request.
+#[derive(Default)]
+struct Handled {
+    endpoint: Option<&'static str>,
+    zoho_id: Option<ZohoId>,
+    module: Option<String>,
+    outcome: String,
+    retry: Option<crate::error::Retry>,
+}
+
+/// Handles one HTTP request. Never panics on input and never answers 500: a bad request is a
+/// 4xx with a JSON error, an upstream failure a 502/503/504 that says whether to retry.
+pub async fn handle(
+    app: &App,
+    function: Function,
+    processor: &dyn Processor,
+    request: Request,
+) -> Response<Body> {
+    let started = Instant::now();
+    let scope = RequestScope::new();
+    let request_id = request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
+    let mut handled = Handled::default();
+    let response = scope
+        .run(route(
+            app,
+            function,
+            processor,
+            &request,
+            &mut handled,
+            &scope,
+        ))
+        .await;
+    tracing::info!(
+        request_id = %request_id,
+        function = function.name(),
+        endpoint = handled.endpoint.unwrap_or("-"),
+        module = handled.module.as_deref().unwrap_or("-"),
+        zoho_id = handled.zoho_id.as_ref().map(ZohoId::as_str).unwrap_or("-"),
+        outcome = %handled.outcome,
+        http_status = response.status().as_u16(),
+        retry = ?handled.retry,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        zoho_calls = scope.zoho_calls(),
+        moodle_calls = scope.moodle_calls(),
+        "webhook"
+    );
+    response
+}
+
+async fn route(
+    app: &App,
+    function: Function,
+    processor: &dyn Processor,
+    request: &Request,
+    handled: &mut Handled,
+    scope: &RequestScope,
+) -> Response<Body> {
+    let raw_path = match request.raw_http_path() {
+        "" => request.uri().path(),
+        path => path,
+    };
+    let segment = raw_path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+
+    if segment == HEALTH {
+        handled.endpoint = Some(HEALTH);
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            handled.outcome = "method_not_allowed".into();
+            return method_not_allowed("GET, HEAD");
+        }
+        handled.outcome = "ok".into();
+        return json(StatusCode::OK, &serde_json::json!({"status": "ok"}));
+    }
+
+    let Some(endpoint) = function.endpoints().find(|e| e.name() == segment) else {
+        handled.outcome = "not_found".into();
+        return error_response(&RequestError::new(
+            404,
+            "not_found",
+            "no such webhook endpoint",
+        ));
+    };
+    handled.endpoint = Some(endpoint.name());
+
+    if request.method() != Method::POST {
+        handled.outcome = "method_not_allowed".into();
+        return method_not_allowed("POST");
+    }
+
+    let accepted = accept(app, endpoint, request);
+    let call = match accepted {
+        Ok(call) => call,
+        Err(err) => {
+            handled.outcome = err.code.into();
+            return error_response(&err);
+        }
+    };
+    handled.zoho_id = Some(call.zoho_id.clone());
+    handled.module = Some(endpoint.module().to_owned());
+
+    let result = processor.process(app, &call).await;
+    let planned = app.moodle.is_plan_mode().then(|| scope.planned_calls());
+    match result {
+        Ok(outcome) => {
+            handled.outcome = outcome.status.as_str().into();
+            json(StatusCode::OK, &outcome.to_json(&call, planned))
+        }
+        Err(err) => {
+            handled.outcome = err.code().to_owned();
+            handled.retry = Some(err.retry());
+            tracing::warn!(endpoint = endpoint.name(), zoho_id = %call.zoho_id, code = err.code(), retry = ?err.retry(), error = %err, "webhook failed");
+            let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let mut body = serde_json::json!({
+                "error": {"code": err.code(), "message": err.to_string(), "retryable": err.retry().is_retryable()},
+                "endpoint": endpoint.name(),
+                "zoho_id": call.zoho_id,
+            });
+            if let Some(planned) = planned {
+                body["mode"] = "plan".into();
+                body["planned_moodle_calls"] = serde_json::to_value(planned).unwrap_or_default();
+            }
+            json(status, &body)
+        }
+    }
+}
+
+/// Authentication, size limit and body parsing: everything that can refuse a request with a 4xx.
+fn accept(app: &App, endpoint: Endpoint, request: &Request) -> Result<WebhookCall, RequestError> {
+    auth::verify(request.headers(), &app.settings.webhook.secrets)?;
+    let bytes: &[u8] = match request.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    if bytes.len() > app.settings.webhook.max_body_bytes {
+        return Err(RequestError::new(
+            413,
+            "payload_too_large",
+            format!(
+                "the body is larger than {} bytes",
+                app.settings.webhook.max_body_bytes
+            ),
+        ));
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let query = query_pairs(request);
+    let payload = body::parse(content_type, bytes, &query)?;
+    if let Some(module) = &payload.module
+        && module != endpoint.module()
+    {
+        return Err(RequestError::bad_request(
+            "module_mismatch",
+            format!(
+                "endpoint {} receives module {}, not the module named in the body",
+                endpoint.name(),
+                endpoint.module()
+            ),
+        ));
+    }
+    Ok(WebhookCall {
+        endpoint,
+        zoho_id: payload.zoho_id,
+        module: payload.module,
+    })
+}
+
+fn query_pairs(request: &Request) -> Vec<(String, String)> {
+    let parsed = request.query_string_parameters_ref();
+    match parsed {
+        Some(map) if !map.is_empty() => map
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        _ => request
+            .uri()
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn json(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A JSON error answer for a refused request.
+pub fn error_response(err: &RequestError) -> Response<Body> {
+    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+    json(
+        status,
+        &serde_json::json!({"error": {"code": err.code, "message": err.message, "retryable": false}}),
+    )
+}
+
+fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = error_response(&RequestError::new(
+        405,
+        "method_not_allowed",
+        format!("use {allow}"),
+    ));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
