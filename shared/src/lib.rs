@@ -9,6 +9,8 @@ pub mod ids;
 pub mod moodle;
 pub mod secret;
 pub mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod webhook;
 pub mod zoho;
 

@@ -110,6 +110,8 @@ final class registration_payment_test extends \advanced_testcase {
     public function test_duplicate_installment_numbers_rolled_back(): void {
         global $DB;
         $this->resetAfterTest();
+        // The rollback under test must be real, not nested in the test framework's own transaction.
+        $this->preventResetByRollback();
         $this->setAdminUser();
         $this->student('1001');
         try {

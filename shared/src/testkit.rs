@@ -1,0 +1,276 @@
+//! Test doubles shared by this crate's tests and the functions' tests (feature `testkit`).
+//!
+//! - [`StandInMoodle`]: an HTTP server on loopback that speaks Moodle's REST protocol: it records
+//!   every call (function, decoded form fields, raw body), checks the token, and answers with the
+//!   replies a test sets (typically real responses recorded from Moodle 4.5 under
+//!   `fixtures/moodle/`), or with faults (slow, down, HTML, 403, Moodle exceptions).
+//! - [`event`]: an API Gateway HTTP API (v2) event for an endpoint, parsed by `lambda_http`
+//!   exactly as in Lambda.
+//! - [`settings`]: valid settings pointing at the doubles.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::config::{Settings, Source};
+
+pub const TEST_WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
+pub const TEST_MOODLE_TOKEN: &str = "test-moodle-token-abcdef";
+
+/// One web-service call the stand-in received.
+#[derive(Debug, Clone)]
+pub struct RecordedCall {
+    pub function: String,
+    /// Decoded form fields in the order they were sent, without `wstoken`, `wsfunction` and
+    /// `moodlewsrestformat`.
+    pub fields: Vec<(String, String)>,
+    /// The exact body as received, token included (tests assert the token is in the body).
+    pub raw_body: String,
+    pub query: Option<String>,
+}
+
+impl RecordedCall {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// An answer of the stand-in.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn json(value: Value) -> Self {
+        Self { status: 200, content_type: "application/json", body: value.to_string(), delay: Duration::ZERO }
+    }
+
+    /// Moodle's error shape, sent with HTTP 200 as Moodle does.
+    pub fn exception(errorcode: &str, message: &str) -> Self {
+        Self::json(serde_json::json!({"exception": "moodle_exception", "errorcode": errorcode, "message": message}))
+    }
+
+    pub fn raw(status: u16, content_type: &'static str, body: &str) -> Self {
+        Self { status, content_type, body: body.to_owned(), delay: Duration::ZERO }
+    }
+
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// A reply recorded from a real Moodle, from `fixtures/moodle/<name>.json` at the
+    /// workspace root.
+    pub fn fixture(name: &str) -> Self {
+        let path = workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
+        let body = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+        Self { status: 200, content_type: "application/json", body, delay: Duration::ZERO }
+    }
+}
+
+/// The workspace root, found from this crate's manifest directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("shared/ is inside the workspace").to_path_buf()
+}
+
+#[derive(Default)]
+struct StandInState {
+    calls: Vec<RecordedCall>,
+    once: HashMap<String, VecDeque<Reply>>,
+    sticky: HashMap<String, Reply>,
+    fault: Option<Reply>,
+}
+
+/// A loopback server standing in for Moodle's `webservice/rest/server.php`.
+#[derive(Clone)]
+pub struct StandInMoodle {
+    base_url: String,
+    state: Arc<Mutex<StandInState>>,
+}
+
+impl StandInMoodle {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(StandInState::default()));
+        let router = axum::Router::new()
+            .route(crate::moodle::REST_PATH, axum::routing::any(serve))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let address = listener.local_addr().expect("local address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self { base_url: format!("http://{address}"), state }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Answer every call of `function` with `reply` (until changed).
+    pub fn respond(&self, function: &str, reply: Reply) {
+        self.state.lock().unwrap().sticky.insert(function.to_owned(), reply);
+    }
+
+    /// Answer the next call of `function` with `reply`, before any sticky reply.
+    pub fn respond_once(&self, function: &str, reply: Reply) {
+        self.state.lock().unwrap().once.entry(function.to_owned()).or_default().push_back(reply);
+    }
+
+    /// Answer every call, whatever the function, with `reply` (a fault), until cleared.
+    pub fn set_fault(&self, reply: Option<Reply>) {
+        self.state.lock().unwrap().fault = reply;
+    }
+
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    pub fn calls_to(&self, function: &str) -> Vec<RecordedCall> {
+        self.calls().into_iter().filter(|c| c.function == function).collect()
+    }
+}
+
+async fn serve(State(state): State<Arc<Mutex<StandInState>>>, uri: axum::http::Uri, _headers: HeaderMap, body: Bytes) -> Response {
+    let raw_body = String::from_utf8_lossy(&body).into_owned();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let function = get("wsfunction").unwrap_or_default();
+    let token = get("wstoken").unwrap_or_default();
+    let fields = pairs
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "wstoken" | "wsfunction" | "moodlewsrestformat"))
+        .cloned()
+        .collect();
+    let reply = {
+        let mut state = state.lock().unwrap();
+        state.calls.push(RecordedCall { function: function.clone(), fields, raw_body, query: uri.query().map(str::to_owned) });
+        if let Some(fault) = &state.fault {
+            fault.clone()
+        } else if token != TEST_MOODLE_TOKEN {
+            Reply::exception("invalidtoken", "Invalid token - token not found")
+        } else if let Some(reply) = state.once.get_mut(&function).and_then(VecDeque::pop_front) {
+            reply
+        } else if let Some(reply) = state.sticky.get(&function) {
+            reply.clone()
+        } else {
+            Reply::json(serde_json::json!({
+                "exception": "dml_missing_record_exception",
+                "errorcode": "invalidrecord",
+                "message": "Can't find data record in database table external_functions."
+            }))
+        }
+    };
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(axum::http::header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
+}
+
+/// Valid settings for tests: the test secret, Zoho at `zoho_base_url` (accounts and API),
+/// Moodle at `moodle_base_url` or plan mode.
+pub fn settings(moodle_base_url: Option<&str>, zoho_base_url: &str) -> Settings {
+    let mut source = Source::from_pairs([
+        ("WEBHOOK_SECRET", TEST_WEBHOOK_SECRET),
+        ("ZOHO_CLIENT_ID", "1000.TESTCLIENT"),
+        ("ZOHO_CLIENT_SECRET", "test-zoho-client-secret"),
+        ("ZOHO_REFRESH_TOKEN", "1000.test-refresh-token"),
+        ("MOODLE_TIMEOUT_SECONDS", "2"),
+        ("ZOHO_TIMEOUT_SECONDS", "2"),
+    ]);
+    source.set("ZOHO_ACCOUNTS_URL", zoho_base_url);
+    source.set("ZOHO_API_DOMAIN", zoho_base_url);
+    if let Some(url) = moodle_base_url {
+        source.set("MOODLE_URL", url);
+        source.set("MOODLE_TOKEN", TEST_MOODLE_TOKEN);
+    }
+    Settings::from_source(&source).expect("test settings are valid")
+}
+
+/// An API Gateway HTTP API (payload 2.0) event for `POST /api/v1/webhooks/student-dashboard/<segment>`
+/// with the given headers and body, turned into a request by `lambda_http` as in Lambda.
+pub fn event(method: &str, segment: &str, headers: &[(&str, &str)], body: Option<&str>) -> lambda_http::Request {
+    let path = format!("{}{segment}", crate::webhook::PATH_PREFIX);
+    let headers: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "testapi",
+            "domainName": "testapi.execute-api.eu-west-2.amazonaws.com",
+            "domainPrefix": "testapi",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "ZohoCRM"},
+            "requestId": "test-request-id",
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "25/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1795000000000u64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+}
+
+/// A webhook as Zoho sends it: JSON body, secret header.
+pub fn zoho_webhook(segment: &str, zoho_id: &str, module: &str) -> lambda_http::Request {
+    let body = serde_json::json!({"zoho_id": zoho_id, "module": module}).to_string();
+    event(
+        "POST",
+        segment,
+        &[("content-type", "application/json"), ("x-webhook-secret", TEST_WEBHOOK_SECRET)],
+        Some(&body),
+    )
+}
+
+/// Status and parsed JSON body of a handler's response.
+pub fn response_json(response: &lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
+    let bytes: &[u8] = match response.body() {
+        lambda_http::Body::Text(t) => t.as_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => b"",
+    };
+    let value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    (response.status().as_u16(), value)
+}
+
+/// Proves a function's routing: each endpoint it owns is routed (an authenticated webhook is
+/// neither 401, 404 nor 405, and the answer is JSON), an unauthenticated one is 401, a GET is
+/// 405, and the endpoints of the other functions are 404. Zoho and Moodle are unreachable here,
+/// so processing that gets that far answers with a retryable upstream error, which is fine.
+pub async fn check_routing(function: crate::webhook::Function, processor: &dyn crate::webhook::Processor) {
+    use crate::webhook::{Endpoint, handle};
+    let app = crate::App::new(settings(Some("http://127.0.0.1:9"), "http://127.0.0.1:9"));
+    for endpoint in Endpoint::ALL {
+        let id = "5398830000100000001";
+        let response = handle(&app, function, processor, zoho_webhook(endpoint.name(), id, endpoint.module())).await;
+        let (status, body) = response_json(&response);
+        assert!(body.is_object(), "{endpoint}: the answer must be JSON, got {body}");
+        if endpoint.function() == function {
+            assert!(![401, 404, 405].contains(&status), "{endpoint} must be routed by {}: {status} {body}", function.name());
+            assert!(status < 500 || body["error"]["code"].is_string(), "{endpoint}: {status} {body}");
+            let unauthenticated = event("POST", endpoint.name(), &[("content-type", "application/json")], Some(r#"{"zoho_id":"1"}"#));
+            let (status, _) = response_json(&handle(&app, function, processor, unauthenticated).await);
+            assert_eq!(status, 401, "{endpoint} without the secret");
+            let get = event("GET", endpoint.name(), &[("x-webhook-secret", TEST_WEBHOOK_SECRET)], None);
+            let (status, _) = response_json(&handle(&app, function, processor, get).await);
+            assert_eq!(status, 405, "{endpoint} with GET");
+        } else {
+            assert_eq!(status, 404, "{endpoint} belongs to {}, not {}", endpoint.function().name(), function.name());
+        }
+    }
+}
