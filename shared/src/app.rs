@@ -23,17 +23,9 @@ impl App {
             .user_agent(concat!("moodle-zoho-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client has a static, valid configuration");
-        let moodle = MoodleClient::new(
-            http.clone(),
-            settings.moodle.target.clone(),
-            settings.moodle.timeout,
-        );
+        let moodle = MoodleClient::new(http.clone(), settings.moodle.target.clone(), settings.moodle.timeout);
         let zoho = ZohoClient::new(http, settings.zoho.clone());
-        Arc::new(Self {
-            settings,
-            moodle,
-            zoho,
-        })
+        Arc::new(Self { settings, moodle, zoho })
     }
 
     /// Cold start: the environment (and `.env`), secrets from SSM where `*_PARAM` says so.

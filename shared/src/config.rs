@@ -98,9 +98,7 @@ impl Source {
     /// (variables already set win over the file).
     pub fn from_environment() -> Self {
         let _ = dotenvy::dotenv();
-        Self {
-            values: std::env::vars().collect(),
-        }
+        Self { values: std::env::vars().collect() }
     }
 
     pub fn from_pairs<I, K, V>(pairs: I) -> Self
@@ -109,20 +107,12 @@ impl Source {
         K: Into<String>,
         V: Into<String>,
     {
-        Self {
-            values: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        }
+        Self { values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
     }
 
     /// A value, treating empty and whitespace-only as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        self.values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
@@ -134,10 +124,7 @@ impl Source {
         SECRET_NAMES
             .iter()
             .filter(|name| self.get(name).is_none())
-            .filter_map(|name| {
-                self.get(&format!("{name}_PARAM"))
-                    .map(|p| (*name, p.to_owned()))
-            })
+            .filter_map(|name| self.get(&format!("{name}_PARAM")).map(|p| (*name, p.to_owned())))
             .collect()
     }
 }
@@ -158,10 +145,7 @@ impl Settings {
     /// Builds and validates settings from already-resolved values.
     pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
         let secret = |name: &'static str| -> Result<Secret, ConfigError> {
-            source
-                .get(name)
-                .map(Secret::new)
-                .ok_or(ConfigError::MissingSecret { name })
+            source.get(name).map(Secret::new).ok_or(ConfigError::MissingSecret { name })
         };
 
         let mut secrets = vec![secret("WEBHOOK_SECRET")?];
@@ -172,39 +156,27 @@ impl Settings {
             if value.expose().len() < 16 {
                 return Err(ConfigError::Invalid {
                     name,
-                    reason:
-                        "must be at least 16 characters; generate one with `openssl rand -hex 32`"
-                            .into(),
+                    reason: "must be at least 16 characters; generate one with `openssl rand -hex 32`".into(),
                 });
             }
         }
 
         let target = match source.get("MOODLE_URL") {
             None => None,
-            Some(url) => Some(MoodleTarget {
-                base_url: validate_url("MOODLE_URL", url)?,
-                token: secret("MOODLE_TOKEN")?,
-            }),
+            Some(url) => {
+                Some(MoodleTarget { base_url: validate_url("MOODLE_URL", url)?, token: secret("MOODLE_TOKEN")? })
+            }
         };
 
         let accounts_url = match source.get("ZOHO_ACCOUNTS_URL") {
             Some(url) => validate_url("ZOHO_ACCOUNTS_URL", url)?,
             None => DEFAULT_ZOHO_ACCOUNTS_URL.to_owned(),
         };
-        let api_domain = source
-            .get("ZOHO_API_DOMAIN")
-            .map(|u| validate_url("ZOHO_API_DOMAIN", u))
-            .transpose()?;
+        let api_domain = source.get("ZOHO_API_DOMAIN").map(|u| validate_url("ZOHO_API_DOMAIN", u)).transpose()?;
 
         Ok(Settings {
-            webhook: WebhookSettings {
-                secrets,
-                max_body_bytes: 64 * 1024,
-            },
-            moodle: MoodleSettings {
-                target,
-                timeout: seconds(source, "MOODLE_TIMEOUT_SECONDS", 20)?,
-            },
+            webhook: WebhookSettings { secrets, max_body_bytes: 64 * 1024 },
+            moodle: MoodleSettings { target, timeout: seconds(source, "MOODLE_TIMEOUT_SECONDS", 20)? },
             zoho: ZohoSettings {
                 client_id: secret("ZOHO_CLIENT_ID")?,
                 client_secret: secret("ZOHO_CLIENT_SECRET")?,
@@ -214,12 +186,7 @@ impl Settings {
                 timeout: seconds(source, "ZOHO_TIMEOUT_SECONDS", 10)?,
                 token_cache_param: source.get("ZOHO_TOKEN_CACHE_PARAM").map(str::to_owned),
             },
-            college_utc_offset_minutes: integer(
-                source,
-                "COLLEGE_UTC_OFFSET_MINUTES",
-                180,
-                -720..=840,
-            )?,
+            college_utc_offset_minutes: integer(source, "COLLEGE_UTC_OFFSET_MINUTES", 180, -720..=840)?,
         })
     }
 }
@@ -253,10 +220,7 @@ where
     let Some(raw) = source.get(name) else {
         return Ok(default);
     };
-    let value: T = raw.parse().map_err(|_| ConfigError::Invalid {
-        name,
-        reason: "must be an integer".into(),
-    })?;
+    let value: T = raw.parse().map_err(|_| ConfigError::Invalid { name, reason: "must be an integer".into() })?;
     if !range.contains(&value) {
         return Err(ConfigError::Invalid {
             name,
@@ -273,14 +237,8 @@ pub mod ssm {
     use super::ConfigError;
 
     /// Fetches every wanted parameter with decryption in one `GetParameters` call.
-    pub async fn fetch(
-        wanted: &[(&'static str, String)],
-    ) -> Result<Vec<(&'static str, String)>, ConfigError> {
-        let names_text = wanted
-            .iter()
-            .map(|(n, _)| format!("{n}_PARAM"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    pub async fn fetch(wanted: &[(&'static str, String)]) -> Result<Vec<(&'static str, String)>, ConfigError> {
+        let names_text = wanted.iter().map(|(n, _)| format!("{n}_PARAM")).collect::<Vec<_>>().join(", ");
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let client = aws_sdk_ssm::Client::new(&config);
         let response = client
@@ -296,10 +254,7 @@ pub mod ssm {
             })?;
         let invalid = response.invalid_parameters();
         if !invalid.is_empty() {
-            return Err(ConfigError::Ssm {
-                names: invalid.join(", "),
-                reason: "parameter not found".into(),
-            });
+            return Err(ConfigError::Ssm { names: invalid.join(", "), reason: "parameter not found".into() });
         }
         let mut out = Vec::with_capacity(wanted.len());
         for (name, param) in wanted {
@@ -308,10 +263,7 @@ pub mod ssm {
                 .iter()
                 .find(|p| p.name() == Some(param.as_str()))
                 .and_then(|p| p.value())
-                .ok_or_else(|| ConfigError::Ssm {
-                    names: param.clone(),
-                    reason: "parameter has no value".into(),
-                })?;
+                .ok_or_else(|| ConfigError::Ssm { names: param.clone(), reason: "parameter has no value".into() })?;
             out.push((*name, value.to_owned()));
         }
         Ok(out)
@@ -342,17 +294,9 @@ mod tests {
 
     #[test]
     fn missing_setting_is_named() {
-        let pairs: Vec<_> = minimal()
-            .into_iter()
-            .filter(|(k, _)| *k != "ZOHO_REFRESH_TOKEN")
-            .collect();
+        let pairs: Vec<_> = minimal().into_iter().filter(|(k, _)| *k != "ZOHO_REFRESH_TOKEN").collect();
         let err = Settings::from_source(&Source::from_pairs(pairs)).unwrap_err();
-        assert_eq!(
-            err,
-            ConfigError::MissingSecret {
-                name: "ZOHO_REFRESH_TOKEN"
-            }
-        );
+        assert_eq!(err, ConfigError::MissingSecret { name: "ZOHO_REFRESH_TOKEN" });
         assert!(err.to_string().contains("ZOHO_REFRESH_TOKEN_PARAM"));
     }
 
@@ -361,18 +305,10 @@ mod tests {
         let mut pairs = minimal();
         pairs.push(("MOODLE_URL", "https://moodle.example.edu/"));
         let err = Settings::from_source(&Source::from_pairs(pairs.clone())).unwrap_err();
-        assert_eq!(
-            err,
-            ConfigError::MissingSecret {
-                name: "MOODLE_TOKEN"
-            }
-        );
+        assert_eq!(err, ConfigError::MissingSecret { name: "MOODLE_TOKEN" });
         pairs.push(("MOODLE_TOKEN", "abc"));
         let settings = Settings::from_source(&Source::from_pairs(pairs)).unwrap();
-        assert_eq!(
-            settings.moodle.target.unwrap().base_url,
-            "https://moodle.example.edu"
-        );
+        assert_eq!(settings.moodle.target.unwrap().base_url, "https://moodle.example.edu");
     }
 
     #[test]
@@ -381,24 +317,12 @@ mod tests {
         pairs.push(("MOODLE_URL", "ftp://nope"));
         pairs.push(("MOODLE_TOKEN", "abc"));
         let err = Settings::from_source(&Source::from_pairs(pairs)).unwrap_err();
-        assert!(matches!(
-            err,
-            ConfigError::Invalid {
-                name: "MOODLE_URL",
-                ..
-            }
-        ));
+        assert!(matches!(err, ConfigError::Invalid { name: "MOODLE_URL", .. }));
 
         let mut pairs = minimal();
         pairs[0] = ("WEBHOOK_SECRET", "short");
         let err = Settings::from_source(&Source::from_pairs(pairs)).unwrap_err();
-        assert!(matches!(
-            err,
-            ConfigError::Invalid {
-                name: "WEBHOOK_SECRET",
-                ..
-            }
-        ));
+        assert!(matches!(err, ConfigError::Invalid { name: "WEBHOOK_SECRET", .. }));
 
         let mut pairs = minimal();
         pairs.push(("MOODLE_TIMEOUT_SECONDS", "0"));
@@ -421,10 +345,7 @@ mod tests {
             ("ZOHO_REFRESH_TOKEN_PARAM", "/mzi/zoho/refresh"),
             ("MOODLE_TOKEN_PARAM", " "),
         ]);
-        assert_eq!(
-            source.ssm_parameters_wanted(),
-            vec![("ZOHO_REFRESH_TOKEN", "/mzi/zoho/refresh".to_owned())]
-        );
+        assert_eq!(source.ssm_parameters_wanted(), vec![("ZOHO_REFRESH_TOKEN", "/mzi/zoho/refresh".to_owned())]);
     }
 
     #[test]

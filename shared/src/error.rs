@@ -39,10 +39,7 @@ pub enum SyncError {
 
 impl SyncError {
     pub fn invalid_record(code: &'static str, message: impl Into<String>) -> Self {
-        SyncError::InvalidRecord {
-            code,
-            message: message.into(),
-        }
+        SyncError::InvalidRecord { code, message: message.into() }
     }
 
     pub fn retry(&self) -> Retry {

@@ -75,10 +75,7 @@ mod tests {
 
     #[test]
     fn accepts_real_zoho_ids() {
-        assert_eq!(
-            ZohoId::parse("5398830000032385830").unwrap().as_str(),
-            "5398830000032385830"
-        );
+        assert_eq!(ZohoId::parse("5398830000032385830").unwrap().as_str(), "5398830000032385830");
         assert_eq!(ZohoId::parse(" 42 ").unwrap().as_str(), "42");
         assert!(ZohoId::parse(&"9".repeat(25)).is_ok());
     }
@@ -87,10 +84,7 @@ mod tests {
     fn rejects_everything_else() {
         assert_eq!(ZohoId::parse(""), Err(ZohoIdError::Empty));
         assert_eq!(ZohoId::parse("   "), Err(ZohoIdError::Empty));
-        assert_eq!(
-            ZohoId::parse("${!BTEC_Students.Id}"),
-            Err(ZohoIdError::MergeFieldNotSubstituted)
-        );
+        assert_eq!(ZohoId::parse("${!BTEC_Students.Id}"), Err(ZohoIdError::MergeFieldNotSubstituted));
         assert_eq!(ZohoId::parse(&"9".repeat(26)), Err(ZohoIdError::TooLong));
         assert_eq!(ZohoId::parse("-12"), Err(ZohoIdError::NotDigits));
         assert_eq!(ZohoId::parse("12a"), Err(ZohoIdError::NotDigits));

@@ -101,9 +101,8 @@ pub struct StandInMoodle {
 impl StandInMoodle {
     pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(StandInState::default()));
-        let router = axum::Router::new()
-            .route(crate::moodle::REST_PATH, axum::routing::any(serve))
-            .with_state(state.clone());
+        let router =
+            axum::Router::new().route(crate::moodle::REST_PATH, axum::routing::any(serve)).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let address = listener.local_addr().expect("local address");
         tokio::spawn(async move {
@@ -140,7 +139,12 @@ impl StandInMoodle {
     }
 }
 
-async fn serve(State(state): State<Arc<Mutex<StandInState>>>, uri: axum::http::Uri, _headers: HeaderMap, body: Bytes) -> Response {
+async fn serve(
+    State(state): State<Arc<Mutex<StandInState>>>,
+    uri: axum::http::Uri,
+    _headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let raw_body = String::from_utf8_lossy(&body).into_owned();
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
@@ -153,7 +157,12 @@ async fn serve(State(state): State<Arc<Mutex<StandInState>>>, uri: axum::http::U
         .collect();
     let reply = {
         let mut state = state.lock().unwrap();
-        state.calls.push(RecordedCall { function: function.clone(), fields, raw_body, query: uri.query().map(str::to_owned) });
+        state.calls.push(RecordedCall {
+            function: function.clone(),
+            fields,
+            raw_body,
+            query: uri.query().map(str::to_owned),
+        });
         if let Some(fault) = &state.fault {
             fault.clone()
         } else if token != TEST_MOODLE_TOKEN {
@@ -201,7 +210,8 @@ pub fn settings(moodle_base_url: Option<&str>, zoho_base_url: &str) -> Settings 
 /// with the given headers and body, turned into a request by `lambda_http` as in Lambda.
 pub fn event(method: &str, segment: &str, headers: &[(&str, &str)], body: Option<&str>) -> lambda_http::Request {
     let path = format!("{}{segment}", crate::webhook::PATH_PREFIX);
-    let headers: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let headers: serde_json::Map<String, Value> =
+        headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
     let event = serde_json::json!({
         "version": "2.0",
         "routeKey": format!("{method} {path}"),
@@ -261,9 +271,14 @@ pub async fn check_routing(function: crate::webhook::Function, processor: &dyn c
         let (status, body) = response_json(&response);
         assert!(body.is_object(), "{endpoint}: the answer must be JSON, got {body}");
         if endpoint.function() == function {
-            assert!(![401, 404, 405].contains(&status), "{endpoint} must be routed by {}: {status} {body}", function.name());
+            assert!(
+                ![401, 404, 405].contains(&status),
+                "{endpoint} must be routed by {}: {status} {body}",
+                function.name()
+            );
             assert!(status < 500 || body["error"]["code"].is_string(), "{endpoint}: {status} {body}");
-            let unauthenticated = event("POST", endpoint.name(), &[("content-type", "application/json")], Some(r#"{"zoho_id":"1"}"#));
+            let unauthenticated =
+                event("POST", endpoint.name(), &[("content-type", "application/json")], Some(r#"{"zoho_id":"1"}"#));
             let (status, _) = response_json(&handle(&app, function, processor, unauthenticated).await);
             assert_eq!(status, 401, "{endpoint} without the secret");
             let get = event("GET", endpoint.name(), &[("x-webhook-secret", TEST_WEBHOOK_SECRET)], None);

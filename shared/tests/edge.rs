@@ -34,7 +34,8 @@ async fn moodle_receives_the_exact_form_body_and_the_answer_is_json() {
     moodle.respond("local_mzi_delete_student", Reply::json(json!({"status": "deleted", "id": 7})));
     let app = App::new(testkit::settings(Some(moodle.base_url()), UNUSED_ZOHO));
 
-    let (status, body) = send(&app, testkit::zoho_webhook("student_deleted", "5398830000100000001", "BTEC_Students")).await;
+    let (status, body) =
+        send(&app, testkit::zoho_webhook("student_deleted", "5398830000100000001", "BTEC_Students")).await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -62,17 +63,82 @@ async fn refused_requests_get_4xx_json_and_never_reach_moodle() {
     let json_ct = ("content-type", "application/json");
     let big = format!(r#"{{"zoho_id":"1","pad":"{}"}}"#, "x".repeat(70 * 1024));
     let cases: Vec<(&str, lambda_http::Request, u16, &str)> = vec![
-        ("no secret", testkit::event("POST", "student_deleted", &[json_ct], Some(r#"{"zoho_id":"1"}"#)), 401, "unauthorized"),
-        ("wrong secret", testkit::event("POST", "student_deleted", &[json_ct, ("x-webhook-secret", "nope")], Some(r#"{"zoho_id":"1"}"#)), 401, "unauthorized"),
-        ("unknown endpoint", testkit::event("POST", "student_exploded", &[json_ct, secret], Some(r#"{"zoho_id":"1"}"#)), 404, "not_found"),
-        ("endpoint of another function", testkit::event("POST", "class_updated", &[json_ct, secret], Some(r#"{"zoho_id":"1"}"#)), 404, "not_found"),
+        (
+            "no secret",
+            testkit::event("POST", "student_deleted", &[json_ct], Some(r#"{"zoho_id":"1"}"#)),
+            401,
+            "unauthorized",
+        ),
+        (
+            "wrong secret",
+            testkit::event(
+                "POST",
+                "student_deleted",
+                &[json_ct, ("x-webhook-secret", "nope")],
+                Some(r#"{"zoho_id":"1"}"#),
+            ),
+            401,
+            "unauthorized",
+        ),
+        (
+            "unknown endpoint",
+            testkit::event("POST", "student_exploded", &[json_ct, secret], Some(r#"{"zoho_id":"1"}"#)),
+            404,
+            "not_found",
+        ),
+        (
+            "endpoint of another function",
+            testkit::event("POST", "class_updated", &[json_ct, secret], Some(r#"{"zoho_id":"1"}"#)),
+            404,
+            "not_found",
+        ),
         ("wrong method", testkit::event("GET", "student_deleted", &[secret], None), 405, "method_not_allowed"),
-        ("too large", testkit::event("POST", "student_deleted", &[json_ct, secret], Some(&big)), 413, "payload_too_large"),
-        ("letters in id", testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"zoho_id":"12ab"}"#)), 400, "invalid_id"),
-        ("no id", testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"module":"BTEC_Students"}"#)), 400, "missing_id"),
-        ("truncated json", testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"zoho_id":"1"#)), 400, "invalid_json"),
-        ("wrong module", testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"zoho_id":"1","module":"BTEC_Classes"}"#)), 400, "module_mismatch"),
-        ("merge field", testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"zoho_id":"${!BTEC_Students.Id}"}"#)), 400, "unsubstituted_merge_field"),
+        (
+            "too large",
+            testkit::event("POST", "student_deleted", &[json_ct, secret], Some(&big)),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "letters in id",
+            testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"zoho_id":"12ab"}"#)),
+            400,
+            "invalid_id",
+        ),
+        (
+            "no id",
+            testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"module":"BTEC_Students"}"#)),
+            400,
+            "missing_id",
+        ),
+        (
+            "truncated json",
+            testkit::event("POST", "student_deleted", &[json_ct, secret], Some(r#"{"zoho_id":"1"#)),
+            400,
+            "invalid_json",
+        ),
+        (
+            "wrong module",
+            testkit::event(
+                "POST",
+                "student_deleted",
+                &[json_ct, secret],
+                Some(r#"{"zoho_id":"1","module":"BTEC_Classes"}"#),
+            ),
+            400,
+            "module_mismatch",
+        ),
+        (
+            "merge field",
+            testkit::event(
+                "POST",
+                "student_deleted",
+                &[json_ct, secret],
+                Some(r#"{"zoho_id":"${!BTEC_Students.Id}"}"#),
+            ),
+            400,
+            "unsubstituted_merge_field",
+        ),
     ];
     for (name, request, expected_status, expected_code) in cases {
         let (status, body) = send(&app, request).await;
@@ -90,9 +156,19 @@ async fn other_body_shapes_are_accepted() {
     let app = App::new(testkit::settings(Some(moodle.base_url()), UNUSED_ZOHO));
     let secret = ("x-webhook-secret", TEST_WEBHOOK_SECRET);
 
-    let form = testkit::event("POST", "student_deleted", &[("content-type", "application/x-www-form-urlencoded"), secret], Some("id=42&module=BTEC_Students"));
+    let form = testkit::event(
+        "POST",
+        "student_deleted",
+        &[("content-type", "application/x-www-form-urlencoded"), secret],
+        Some("id=42&module=BTEC_Students"),
+    );
     assert_eq!(send(&app, form).await.0, 200);
-    let lowercase_header = testkit::event("POST", "student_deleted", &[("X-WEBHOOK-SECRET", TEST_WEBHOOK_SECRET)], Some(r#"{"zoho_id":"43"}"#));
+    let lowercase_header = testkit::event(
+        "POST",
+        "student_deleted",
+        &[("X-WEBHOOK-SECRET", TEST_WEBHOOK_SECRET)],
+        Some(r#"{"zoho_id":"43"}"#),
+    );
     assert_eq!(send(&app, lowercase_header).await.0, 200);
 
     let ids: Vec<_> = moodle.calls().iter().map(|c| c.field("zoho_student_id").unwrap().to_owned()).collect();
@@ -156,7 +232,12 @@ async fn moodle_failures_map_to_retryable_or_final_statuses() {
         (Reply::exception("accessexception", "Access control exception"), 503, "moodle_configuration", true),
         (Reply::exception("invalidtoken", "Invalid token - token not found"), 503, "moodle_configuration", true),
         (Reply::exception("dmlwriteexception", "Error writing to database"), 502, "moodle_transient", true),
-        (Reply::raw(200, "application/json", r#"{"exception":"TypeError","message":"boom"}"#), 422, "moodle_rejected", false),
+        (
+            Reply::raw(200, "application/json", r#"{"exception":"TypeError","message":"boom"}"#),
+            422,
+            "moodle_rejected",
+            false,
+        ),
         (Reply::raw(403, "text/html", ""), 503, "moodle_webservices_disabled", true),
         (Reply::raw(500, "text/html", "<h1>Internal</h1>"), 502, "moodle_http_error", true),
         (Reply::raw(200, "text/html", "<html>Maintenance</html>"), 502, "moodle_not_json", true),
@@ -191,7 +272,9 @@ async fn not_implemented_processing_answers_501() {
         }
     }
     let app = App::new(testkit::settings(None, UNUSED_ZOHO));
-    let response = webhook::handle(&app, Function::Courses, &Later, testkit::zoho_webhook("class_deleted", "1", "BTEC_Classes")).await;
+    let response =
+        webhook::handle(&app, Function::Courses, &Later, testkit::zoho_webhook("class_deleted", "1", "BTEC_Classes"))
+            .await;
     let (status, body) = testkit::response_json(&response);
     assert_eq!(status, 501);
     assert_eq!(body["error"]["code"], "not_implemented");

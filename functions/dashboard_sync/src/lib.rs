@@ -12,9 +12,7 @@ impl Processor for DashboardSync {
     fn process<'a>(&'a self, _app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
         Box::pin(async move {
             // Routed, authenticated and parsed; the processing itself lands with its own issue.
-            Err(SyncError::NotImplemented {
-                endpoint: call.endpoint.name(),
-            })
+            Err(SyncError::NotImplemented { endpoint: call.endpoint.name() })
         })
     }
 }

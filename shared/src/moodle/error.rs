@@ -9,9 +9,7 @@ pub enum MoodleError {
     #[error("Moodle could not be reached: {reason}")]
     Unreachable { reason: String },
     /// 403 with an empty body: the REST protocol or web services are switched off.
-    #[error(
-        "Moodle refused the REST call (HTTP 403): web services or the REST protocol are disabled"
-    )]
+    #[error("Moodle refused the REST call (HTTP 403): web services or the REST protocol are disabled")]
     WebServicesDisabled,
     #[error("Moodle answered HTTP {status}")]
     Http { status: u16 },
@@ -24,12 +22,7 @@ pub enum MoodleError {
     /// Moodle's `{"exception", "errorcode", "message"}`, sent with HTTP 200. `debuginfo` is kept
     /// out of the message: it can echo parameter values, i.e. personal data.
     #[error("Moodle {function} failed: {errorcode_text}: {message}", errorcode_text = errorcode.as_deref().unwrap_or(exception))]
-    Exception {
-        function: String,
-        exception: String,
-        errorcode: Option<String>,
-        message: String,
-    },
+    Exception { function: String, exception: String, errorcode: Option<String>, message: String },
 }
 
 /// Error codes that mean "the system is misconfigured": the call will work once an operator acts.
@@ -69,20 +62,14 @@ impl MoodleError {
 
     pub fn retry(&self) -> Retry {
         match self {
-            MoodleError::Timeout { .. }
-            | MoodleError::Unreachable { .. }
-            | MoodleError::NotJson { .. } => Retry::Now,
+            MoodleError::Timeout { .. } | MoodleError::Unreachable { .. } | MoodleError::NotJson { .. } => Retry::Now,
             MoodleError::Http { status } if *status >= 500 || *status == 429 => Retry::Now,
             MoodleError::Http { .. } | MoodleError::WebServicesDisabled => Retry::AfterFix,
             MoodleError::UnexpectedResponse { .. } => Retry::AfterFix,
-            MoodleError::Exception {
-                errorcode: Some(code),
-                ..
-            } if NEEDS_OPERATOR.contains(&code.as_str()) => Retry::AfterFix,
-            MoodleError::Exception {
-                errorcode: Some(code),
-                ..
-            } if TRANSIENT.contains(&code.as_str()) => Retry::Now,
+            MoodleError::Exception { errorcode: Some(code), .. } if NEEDS_OPERATOR.contains(&code.as_str()) => {
+                Retry::AfterFix
+            }
+            MoodleError::Exception { errorcode: Some(code), .. } if TRANSIENT.contains(&code.as_str()) => Retry::Now,
             MoodleError::Exception { .. } => Retry::Never,
         }
     }

@@ -103,9 +103,7 @@ mod tests {
             "wstoken=tok&wsfunction=local_mzi_update_student&moodlewsrestformat=json\
              &student%5Bfirst_name%5D=%D8%B3%D8%A7%D8%B1%D8%A9+%26+Zo%C3%AB&student%5Bnote%5D=a%3Db%2Bc"
         );
-        let decoded: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
-            .into_owned()
-            .collect();
+        let decoded: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
         assert!(decoded.contains(&("student[first_name]".into(), "سارة & Zoë".into())));
     }
 

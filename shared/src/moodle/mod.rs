@@ -29,10 +29,7 @@ pub struct MoodleClient {
 impl std::fmt::Debug for MoodleClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MoodleClient")
-            .field(
-                "base_url",
-                &self.target.as_ref().map(|t| t.base_url.as_str()),
-            )
+            .field("base_url", &self.target.as_ref().map(|t| t.base_url.as_str()))
             .field("plan_mode", &self.target.is_none())
             .finish()
     }
@@ -40,11 +37,7 @@ impl std::fmt::Debug for MoodleClient {
 
 impl MoodleClient {
     pub fn new(http: reqwest::Client, target: Option<MoodleTarget>, timeout: Duration) -> Self {
-        Self {
-            http,
-            target,
-            timeout,
-        }
+        Self { http, target, timeout }
     }
 
     /// True when no Moodle is configured and calls are only recorded.
@@ -54,34 +47,19 @@ impl MoodleClient {
 
     /// Calls `function` and decodes its result. In plan mode the call is recorded and
     /// `T::default()` is returned, so the processing can go on and show its whole plan.
-    pub async fn call<T: DeserializeOwned + Default>(
-        &self,
-        function: &str,
-        params: &Value,
-    ) -> Result<T, MoodleError> {
+    pub async fn call<T: DeserializeOwned + Default>(&self, function: &str, params: &Value) -> Result<T, MoodleError> {
         match self.call_value(function, params).await? {
             None => Ok(T::default()),
-            Some(value) => {
-                serde_json::from_value(value).map_err(|e| MoodleError::UnexpectedResponse {
-                    function: function.to_owned(),
-                    reason: e.to_string(),
-                })
-            }
+            Some(value) => serde_json::from_value(value)
+                .map_err(|e| MoodleError::UnexpectedResponse { function: function.to_owned(), reason: e.to_string() }),
         }
     }
 
     /// Calls `function` and returns its raw JSON result (`Some(Value::Null)` is a valid answer of
     /// functions that return nothing); `None` in plan mode.
-    pub async fn call_value(
-        &self,
-        function: &str,
-        params: &Value,
-    ) -> Result<Option<Value>, MoodleError> {
+    pub async fn call_value(&self, function: &str, params: &Value) -> Result<Option<Value>, MoodleError> {
         let Some(target) = &self.target else {
-            telemetry::record_planned_call(PlannedCall {
-                function: function.to_owned(),
-                params: params.clone(),
-            });
+            telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
             return Ok(None);
         };
         telemetry::count_moodle_call();
@@ -91,10 +69,7 @@ impl MoodleClient {
             .http
             .post(url)
             .timeout(self.timeout)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)
             .send()
@@ -107,18 +82,13 @@ impl MoodleClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("no content type")
             .to_owned();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
+        let bytes = response.bytes().await.map_err(|e| self.transport_error(&e))?;
         decode_response(function, status, &content_type, &bytes).map(Some)
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> MoodleError {
         if error.is_timeout() {
-            MoodleError::Timeout {
-                seconds: self.timeout.as_secs(),
-            }
+            MoodleError::Timeout { seconds: self.timeout.as_secs() }
         } else {
             // reqwest's Display includes the URL; ours has no secret in it (the token is in the
             // body), but the cause chain is what an operator needs.
@@ -135,12 +105,7 @@ impl MoodleClient {
 }
 
 /// Turns an HTTP answer of `server.php` into a result or a typed error.
-pub fn decode_response(
-    function: &str,
-    status: u16,
-    content_type: &str,
-    body: &[u8],
-) -> Result<Value, MoodleError> {
+pub fn decode_response(function: &str, status: u16, content_type: &str, body: &[u8]) -> Result<Value, MoodleError> {
     if status == 403 && body.iter().all(u8::is_ascii_whitespace) {
         return Err(MoodleError::WebServicesDisabled);
     }
@@ -148,11 +113,7 @@ pub fn decode_response(
         return Err(MoodleError::Http { status });
     }
     let value: Value = serde_json::from_slice(body).map_err(|_| MoodleError::NotJson {
-        content_type: if body.is_empty() {
-            "empty body".to_owned()
-        } else {
-            content_type.to_owned()
-        },
+        content_type: if body.is_empty() { "empty body".to_owned() } else { content_type.to_owned() },
     })?;
     if let Some(object) = value.as_object()
         && object.contains_key("exception")
@@ -174,20 +135,12 @@ mod tests {
     use crate::error::Retry;
 
     fn decode(status: u16, body: &str) -> Result<Value, MoodleError> {
-        decode_response(
-            "local_mzi_update_student",
-            status,
-            "application/json",
-            body.as_bytes(),
-        )
+        decode_response("local_mzi_update_student", status, "application/json", body.as_bytes())
     }
 
     #[test]
     fn success_and_null_are_results() {
-        assert_eq!(
-            decode(200, r#"{"status":"created","id":7}"#).unwrap()["id"],
-            7
-        );
+        assert_eq!(decode(200, r#"{"status":"created","id":7}"#).unwrap()["id"], 7);
         assert_eq!(decode(200, "null").unwrap(), Value::Null);
         assert_eq!(decode(200, "[]").unwrap(), serde_json::json!([]));
     }
@@ -202,15 +155,13 @@ mod tests {
         assert_eq!(err.errorcode(), Some("invalidparameter"));
         assert_eq!(err.retry(), Retry::Never);
         assert_eq!(err.http_status(), 422);
-        assert!(
-            !err.to_string().contains("secret@example.com"),
-            "debuginfo must not leak: {err}"
-        );
+        assert!(!err.to_string().contains("secret@example.com"), "debuginfo must not leak: {err}");
     }
 
     #[test]
     fn exception_without_errorcode_type_error() {
-        let err = decode(200, r#"{"exception":"TypeError","message":"enrol_user(): Argument #2 must be of type int"}"#).unwrap_err();
+        let err = decode(200, r#"{"exception":"TypeError","message":"enrol_user(): Argument #2 must be of type int"}"#)
+            .unwrap_err();
         assert_eq!(err.errorcode(), None);
         assert_eq!(err.retry(), Retry::Never);
         assert!(err.to_string().contains("TypeError"));
@@ -218,12 +169,7 @@ mod tests {
 
     #[test]
     fn configuration_errors_need_an_operator() {
-        for code in [
-            "invalidtoken",
-            "accessexception",
-            "nopermissions",
-            "invalidrecord",
-        ] {
+        for code in ["invalidtoken", "accessexception", "nopermissions", "invalidrecord"] {
             let body = format!(r#"{{"exception":"x","errorcode":"{code}","message":"m"}}"#);
             let err = decode(200, &body).unwrap_err();
             assert_eq!(err.retry(), Retry::AfterFix, "{code}");
@@ -247,10 +193,7 @@ mod tests {
         let err = decode(403, "").unwrap_err();
         assert_eq!(err, MoodleError::WebServicesDisabled);
         assert_eq!(err.http_status(), 503);
-        assert_eq!(
-            decode(403, "<html>nope</html>").unwrap_err(),
-            MoodleError::Http { status: 403 }
-        );
+        assert_eq!(decode(403, "<html>nope</html>").unwrap_err(), MoodleError::Http { status: 403 });
     }
 
     #[test]

@@ -11,10 +11,7 @@ pub const SECRET_HEADER: &str = "x-webhook-secret";
 
 /// Accepts the request only if exactly one `X-Webhook-Secret` header matches one configured
 /// secret. Every configured secret is compared (no early exit) so timing does not reveal which.
-pub fn verify(
-    headers: &lambda_http::http::HeaderMap,
-    secrets: &[Secret],
-) -> Result<(), RequestError> {
+pub fn verify(headers: &lambda_http::http::HeaderMap, secrets: &[Secret]) -> Result<(), RequestError> {
     let mut values = headers.get_all(SECRET_HEADER).iter();
     let (Some(presented), None) = (values.next(), values.next()) else {
         return Err(unauthorized());
@@ -24,19 +21,11 @@ pub fn verify(
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         matched |= secret.expose().as_bytes().ct_eq(presented);
     }
-    if bool::from(matched) {
-        Ok(())
-    } else {
-        Err(unauthorized())
-    }
+    if bool::from(matched) { Ok(()) } else { Err(unauthorized()) }
 }
 
 fn unauthorized() -> RequestError {
-    RequestError::new(
-        401,
-        "unauthorized",
-        "missing or wrong X-Webhook-Secret header",
-    )
+    RequestError::new(401, "unauthorized", "missing or wrong X-Webhook-Secret header")
 }
 
 #[cfg(test)]
@@ -53,10 +42,7 @@ mod tests {
     }
 
     fn secrets() -> Vec<Secret> {
-        vec![
-            Secret::new("current-secret-0123456789"),
-            Secret::new("previous-secret-0123456789"),
-        ]
+        vec![Secret::new("current-secret-0123456789"), Secret::new("previous-secret-0123456789")]
     }
 
     #[test]
@@ -67,13 +53,9 @@ mod tests {
 
     #[test]
     fn missing_empty_wrong_and_repeated_headers_are_refused() {
-        for case in [
-            vec![],
-            vec![""],
-            vec!["wrong"],
-            vec!["current-secret-012345678"],
-            vec!["CURRENT-SECRET-0123456789"],
-        ] {
+        for case in
+            [vec![], vec![""], vec!["wrong"], vec!["current-secret-012345678"], vec!["CURRENT-SECRET-0123456789"]]
+        {
             let err = verify(&headers(&case), &secrets()).unwrap_err();
             assert_eq!(err.status, 401, "{case:?}");
         }

@@ -18,12 +18,7 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 4] = [
-        Function::DashboardSync,
-        Function::Courses,
-        Function::Enrol,
-        Function::BtecUnits,
-    ];
+    pub const ALL: [Function; 4] = [Function::DashboardSync, Function::Courses, Function::Enrol, Function::BtecUnits];
 
     /// The crate, binary and `cargo lambda` name.
     pub fn name(self) -> &'static str {
@@ -36,9 +31,7 @@ impl Function {
     }
 
     pub fn endpoints(self) -> impl Iterator<Item = Endpoint> {
-        Endpoint::ALL
-            .into_iter()
-            .filter(move |e| e.function() == self)
+        Endpoint::ALL.into_iter().filter(move |e| e.function() == self)
     }
 }
 
@@ -115,9 +108,7 @@ impl Endpoint {
         match self {
             Endpoint::ClassUpdated | Endpoint::ClassDeleted => Function::Courses,
             Endpoint::EnrollmentUpdated | Endpoint::EnrollmentDeleted => Function::Enrol,
-            Endpoint::BtecDefinitionUpdated | Endpoint::BtecDefinitionDeleted => {
-                Function::BtecUnits
-            }
+            Endpoint::BtecDefinitionUpdated | Endpoint::BtecDefinitionDeleted => Function::BtecUnits,
             _ => Function::DashboardSync,
         }
     }
@@ -130,9 +121,9 @@ impl Endpoint {
             Endpoint::RegistrationCreated | Endpoint::RegistrationDeleted => "BTEC_Registrations",
             Endpoint::PaymentRecorded | Endpoint::PaymentDeleted => "BTEC_Payments",
             Endpoint::GradeSubmitted | Endpoint::GradeDeleted => "BTEC_Grades",
-            Endpoint::RequestStatusChanged
-            | Endpoint::SubmitStudentRequest
-            | Endpoint::RequestDeleted => "BTEC_Student_Requests",
+            Endpoint::RequestStatusChanged | Endpoint::SubmitStudentRequest | Endpoint::RequestDeleted => {
+                "BTEC_Student_Requests"
+            }
             Endpoint::ClassUpdated | Endpoint::ClassDeleted => "BTEC_Classes",
             Endpoint::EnrollmentUpdated | Endpoint::EnrollmentDeleted => "BTEC_Enrollments",
             Endpoint::BtecDefinitionUpdated | Endpoint::BtecDefinitionDeleted => "BTEC",

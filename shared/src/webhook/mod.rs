@@ -34,11 +34,7 @@ pub struct RequestError {
 
 impl RequestError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
+        Self { status, code, message: message.into() }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -64,11 +60,7 @@ pub trait Processor: Send + Sync + 'static {
 
 /// The Lambda entry point shared by every function: one `App` built at cold start, one
 /// processor, every invocation through [`handle`].
-pub async fn run<P: Processor>(
-    app: Arc<App>,
-    function: Function,
-    processor: P,
-) -> Result<(), lambda_http::Error> {
+pub async fn run<P: Processor>(app: Arc<App>, function: Function, processor: P) -> Result<(), lambda_http::Error> {
     let processor = Arc::new(processor);
     lambda_http::run(lambda_http::service_fn(move |request: Request| {
         let app = app.clone();
@@ -90,29 +82,12 @@ struct Handled {
 
 /// Handles one HTTP request. Never panics on input and never answers 500: a bad request is a
 /// 4xx with a JSON error, an upstream failure a 502/503/504 that says whether to retry.
-pub async fn handle(
-    app: &App,
-    function: Function,
-    processor: &dyn Processor,
-    request: Request,
-) -> Response<Body> {
+pub async fn handle(app: &App, function: Function, processor: &dyn Processor, request: Request) -> Response<Body> {
     let started = Instant::now();
     let scope = RequestScope::new();
-    let request_id = request
-        .lambda_context_ref()
-        .map(|c| c.request_id.clone())
-        .unwrap_or_default();
+    let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
     let mut handled = Handled::default();
-    let response = scope
-        .run(route(
-            app,
-            function,
-            processor,
-            &request,
-            &mut handled,
-            &scope,
-        ))
-        .await;
+    let response = scope.run(route(app, function, processor, &request, &mut handled, &scope)).await;
     tracing::info!(
         request_id = %request_id,
         function = function.name(),
@@ -142,11 +117,7 @@ async fn route(
         "" => request.uri().path(),
         path => path,
     };
-    let segment = raw_path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
+    let segment = raw_path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
 
     if segment == HEALTH {
         handled.endpoint = Some(HEALTH);
@@ -160,11 +131,7 @@ async fn route(
 
     let Some(endpoint) = function.endpoints().find(|e| e.name() == segment) else {
         handled.outcome = "not_found".into();
-        return error_response(&RequestError::new(
-            404,
-            "not_found",
-            "no such webhook endpoint",
-        ));
+        return error_response(&RequestError::new(404, "not_found", "no such webhook endpoint"));
     };
     handled.endpoint = Some(endpoint.name());
 
@@ -223,16 +190,10 @@ fn accept(app: &App, endpoint: Endpoint, request: &Request) -> Result<WebhookCal
         return Err(RequestError::new(
             413,
             "payload_too_large",
-            format!(
-                "the body is larger than {} bytes",
-                app.settings.webhook.max_body_bytes
-            ),
+            format!("the body is larger than {} bytes", app.settings.webhook.max_body_bytes),
         ));
     }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let query = query_pairs(request);
     let payload = body::parse(content_type, bytes, &query)?;
     if let Some(module) = &payload.module
@@ -247,20 +208,13 @@ fn accept(app: &App, endpoint: Endpoint, request: &Request) -> Result<WebhookCal
             ),
         ));
     }
-    Ok(WebhookCall {
-        endpoint,
-        zoho_id: payload.zoho_id,
-        module: payload.module,
-    })
+    Ok(WebhookCall { endpoint, zoho_id: payload.zoho_id, module: payload.module })
 }
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {
     let parsed = request.query_string_parameters_ref();
     match parsed {
-        Some(map) if !map.is_empty() => map
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
+        Some(map) if !map.is_empty() => map.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         _ => request
             .uri()
             .query()
@@ -272,33 +226,19 @@ fn query_pairs(request: &Request) -> Vec<(String, String)> {
 fn json(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
     let mut response = Response::new(Body::Text(body.to_string()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 /// A JSON error answer for a refused request.
 pub fn error_response(err: &RequestError) -> Response<Body> {
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
-    json(
-        status,
-        &serde_json::json!({"error": {"code": err.code, "message": err.message, "retryable": false}}),
-    )
+    json(status, &serde_json::json!({"error": {"code": err.code, "message": err.message, "retryable": false}}))
 }
 
 fn method_not_allowed(allow: &'static str) -> Response<Body> {
-    let mut response = error_response(&RequestError::new(
-        405,
-        "method_not_allowed",
-        format!("use {allow}"),
-    ));
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    let mut response = error_response(&RequestError::new(405, "method_not_allowed", format!("use {allow}")));
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     response
 }

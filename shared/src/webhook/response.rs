@@ -38,11 +38,7 @@ pub struct Action {
 
 impl Action {
     pub fn new(step: impl Into<String>, result: impl Into<String>) -> Self {
-        Self {
-            step: step.into(),
-            result: result.into(),
-            detail: None,
-        }
+        Self { step: step.into(), result: result.into(), detail: None }
     }
 
     pub fn with_detail(mut self, detail: Value) -> Self {
@@ -60,27 +56,15 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn ok(actions: Vec<Action>) -> Self {
-        Self {
-            status: OutcomeStatus::Ok,
-            actions,
-            reason: None,
-        }
+        Self { status: OutcomeStatus::Ok, actions, reason: None }
     }
 
     pub fn skipped(reason: impl Into<String>, actions: Vec<Action>) -> Self {
-        Self {
-            status: OutcomeStatus::Skipped,
-            actions,
-            reason: Some(reason.into()),
-        }
+        Self { status: OutcomeStatus::Skipped, actions, reason: Some(reason.into()) }
     }
 
     pub fn stale(reason: impl Into<String>, actions: Vec<Action>) -> Self {
-        Self {
-            status: OutcomeStatus::Stale,
-            actions,
-            reason: Some(reason.into()),
-        }
+        Self { status: OutcomeStatus::Stale, actions, reason: Some(reason.into()) }
     }
 
     /// `{"status", "endpoint", "zoho_id", "actions", "reason"?}`; in plan mode also
