@@ -10,14 +10,21 @@ pub enum Retry {
     /// A transient fault (network, timeout, 5xx, 429): the same request will probably succeed.
     Now,
     /// The request is fine but a system is misconfigured (token, permissions, plugin not
-    /// upgraded): it will succeed once an operator fixes that, so it must be kept for replay.
+    /// upgraded): repeating it now changes nothing, but it will succeed once an operator fixes
+    /// that, so it is kept for replay rather than retried in a loop.
     AfterFix,
     /// The data itself is unusable: repeating it changes nothing.
     Never,
 }
 
 impl Retry {
+    /// Whether repeating the same request soon is expected to succeed.
     pub fn is_retryable(self) -> bool {
+        matches!(self, Retry::Now)
+    }
+
+    /// Whether the event must be kept for a later replay (everything except bad data).
+    pub fn is_replayable(self) -> bool {
         !matches!(self, Retry::Never)
     }
 }

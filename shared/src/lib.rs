@@ -4,10 +4,12 @@
 
 pub mod app;
 pub mod config;
+pub mod decision;
 pub mod error;
 pub mod ids;
 pub mod moodle;
 pub mod secret;
+pub mod sync;
 pub mod telemetry;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -70,6 +70,8 @@ impl MoodleError {
                 Retry::AfterFix
             }
             MoodleError::Exception { errorcode: Some(code), .. } if TRANSIENT.contains(&code.as_str()) => Retry::Now,
+            // No errorcode: a PHP error (TypeError, fatal) inside the server, i.e. a server fault.
+            MoodleError::Exception { errorcode: None, .. } => Retry::Now,
             MoodleError::Exception { .. } => Retry::Never,
         }
     }
@@ -97,6 +99,7 @@ impl MoodleError {
             MoodleError::Http { .. } => "moodle_http_error",
             MoodleError::NotJson { .. } => "moodle_not_json",
             MoodleError::UnexpectedResponse { .. } => "moodle_unexpected_response",
+            MoodleError::Exception { errorcode: None, .. } => "moodle_server_error",
             MoodleError::Exception { .. } => match self.retry() {
                 Retry::Now => "moodle_transient",
                 Retry::AfterFix => "moodle_configuration",

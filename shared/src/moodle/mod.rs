@@ -163,7 +163,8 @@ mod tests {
         let err = decode(200, r#"{"exception":"TypeError","message":"enrol_user(): Argument #2 must be of type int"}"#)
             .unwrap_err();
         assert_eq!(err.errorcode(), None);
-        assert_eq!(err.retry(), Retry::Never);
+        assert_eq!(err.retry(), Retry::Now);
+        assert_eq!(err.code(), "moodle_server_error");
         assert!(err.to_string().contains("TypeError"));
     }
 
@@ -174,7 +175,7 @@ mod tests {
             let err = decode(200, &body).unwrap_err();
             assert_eq!(err.retry(), Retry::AfterFix, "{code}");
             assert_eq!(err.http_status(), 503, "{code}");
-            assert!(err.is_retryable());
+            assert!(!err.is_retryable(), "{code}: repeating it now changes nothing");
         }
     }
 

@@ -1,0 +1,282 @@
+//! Syncing Zoho records into Moodle: re-read the record from Zoho, map the org's fields to the
+//! plugin's typed parameters, call the plugin, and resolve missing parents first.
+//!
+//! Every function and tool goes through here (webhooks, replay, reconciliation, backfill), so
+//! one record is always synced the same way. The plugin answers every upsert with a uniform
+//! result (`docs/plugin-api.md` §2.1); `parent_missing` makes us sync the named parent from Zoho
+//! and repeat the call, instead of failing (the predecessor's bug B16).
+
+pub mod enrollment;
+pub mod params;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::app::App;
+use crate::error::SyncError;
+use crate::ids::ZohoId;
+use crate::webhook::{Action, Outcome};
+use crate::zoho::{self, Module};
+
+/// How deep parent-first resolution may go (enrolment → student, class; payment → registration
+/// → student). Deeper means the data loops.
+const MAX_PARENT_DEPTH: u8 = 3;
+
+/// The plugin's uniform result of an upsert or delete (`docs/plugin-api.md` §2.1), with the
+/// function-specific keys kept in `extra`. `Default` is what plan mode returns.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct PluginResult {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub id: i64,
+    #[serde(default)]
+    pub zoho_id: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub parent_entity: String,
+    #[serde(default)]
+    pub parent_zoho_id: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl PluginResult {
+    /// The status for an action line; plan mode's empty result reads `planned`.
+    pub fn status_text(&self) -> &str {
+        if self.status.is_empty() { "planned" } else { &self.status }
+    }
+
+    pub fn is_stale(&self) -> bool {
+        self.status == "stale"
+    }
+
+    pub fn int(&self, key: &str) -> i64 {
+        self.extra.get(key).and_then(Value::as_i64).unwrap_or(0)
+    }
+
+    pub fn text(&self, key: &str) -> &str {
+        self.extra.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// The records the plugin stores, and how each is upserted and deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Student,
+    Teacher,
+    Registration,
+    Payment,
+    Grade,
+    Request,
+    Class,
+    Enrollment,
+    BtecUnit,
+}
+
+impl Entity {
+    /// The name the plugin uses in `parent_entity`.
+    pub fn from_plugin_name(name: &str) -> Option<Entity> {
+        Some(match name {
+            "student" => Entity::Student,
+            "teacher" => Entity::Teacher,
+            "registration" => Entity::Registration,
+            "payment" => Entity::Payment,
+            "grade" => Entity::Grade,
+            "request" => Entity::Request,
+            "class" => Entity::Class,
+            "enrollment" => Entity::Enrollment,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Student => "student",
+            Entity::Teacher => "teacher",
+            Entity::Registration => "registration",
+            Entity::Payment => "payment",
+            Entity::Grade => "grade",
+            Entity::Request => "request",
+            Entity::Class => "class",
+            Entity::Enrollment => "enrollment",
+            Entity::BtecUnit => "btec_unit",
+        }
+    }
+
+    /// The Zoho module the entity is read from.
+    pub fn module(self) -> &'static str {
+        match self {
+            Entity::Student => zoho::Student::API_NAME,
+            Entity::Teacher => zoho::Teacher::API_NAME,
+            Entity::Registration => zoho::Registration::API_NAME,
+            Entity::Payment => zoho::Payment::API_NAME,
+            Entity::Grade => zoho::Grade::API_NAME,
+            Entity::Request => zoho::StudentRequest::API_NAME,
+            Entity::Class => zoho::Class::API_NAME,
+            Entity::Enrollment => zoho::Enrollment::API_NAME,
+            Entity::BtecUnit => zoho::Unit::API_NAME,
+        }
+    }
+
+    /// The plugin's delete function and its parameter name (teachers are never deleted by a
+    /// webhook: no Zoho rule exists for them).
+    pub fn delete_function(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Entity::Student => ("local_mzi_delete_student", "zoho_student_id"),
+            Entity::Teacher => return None,
+            Entity::Registration => ("local_mzi_delete_registration", "zoho_registration_id"),
+            Entity::Payment => ("local_mzi_delete_payment", "zoho_payment_id"),
+            Entity::Grade => ("local_mzi_delete_grade", "zoho_grade_id"),
+            Entity::Request => ("local_mzi_delete_request", "zoho_request_id"),
+            Entity::Class => ("local_mzi_delete_class", "zoho_class_id"),
+            Entity::Enrollment => ("local_mzi_delete_enrollment", "zoho_enrollment_id"),
+            Entity::BtecUnit => ("local_mzi_delete_btec_definition", "zoho_unit_id"),
+        })
+    }
+}
+
+/// The actions taken while syncing one webhook (parents included), for the answer.
+#[derive(Debug, Default)]
+pub struct Trail {
+    pub actions: Vec<Action>,
+    depth: u8,
+}
+
+impl Trail {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, action: Action) {
+        self.actions.push(action);
+    }
+}
+
+/// What became of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Synced {
+    /// The plugin answered (created, updated, unchanged, stale, deleted, absent, or planned).
+    Applied(PluginResult),
+    /// Zoho says the record does not exist (any more): nothing was sent to Moodle.
+    MissingInZoho,
+}
+
+impl Synced {
+    /// The webhook answer for the record the webhook was about.
+    pub fn into_outcome(self, entity: Entity, id: &ZohoId, trail: Trail) -> Outcome {
+        match self {
+            Synced::MissingInZoho => Outcome::skipped(
+                format!("{} {id} does not exist in Zoho (deleted or never created); nothing was changed", entity.module()),
+                trail.actions,
+            ),
+            Synced::Applied(result) if result.is_stale() => Outcome::stale(
+                "Moodle already holds a newer version of this record (Modified_Time); nothing was changed",
+                trail.actions,
+            ),
+            Synced::Applied(_) => Outcome::ok(trail.actions),
+        }
+    }
+}
+
+/// Re-reads `id` of `entity` from Zoho and upserts it into Moodle, syncing missing parents first.
+pub async fn sync_by_id(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+    match entity {
+        Entity::Student => sync_simple::<zoho::Student>(app, id, trail, "local_mzi_update_student", "student", params::student).await,
+        Entity::Teacher => sync_simple::<zoho::Teacher>(app, id, trail, "local_mzi_sync_teacher", "teacher", params::teacher).await,
+        Entity::Registration => {
+            let Some(record) = fetch::<zoho::Registration>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
+            let mut call = json!({"registration": params::registration(&record)?});
+            let installments = params::installments(&record)?;
+            if !installments.is_empty() {
+                call["installments"] = Value::Array(installments);
+            }
+            upsert(app, "local_mzi_create_registration", call, trail).await.map(Synced::Applied)
+        }
+        Entity::Payment => sync_simple::<zoho::Payment>(app, id, trail, "local_mzi_record_payment", "payment", params::payment).await,
+        Entity::Grade => sync_simple::<zoho::Grade>(app, id, trail, "local_mzi_submit_grade", "grade", params::grade).await,
+        Entity::Request => {
+            sync_simple::<zoho::StudentRequest>(app, id, trail, "local_mzi_update_request_status", "request", params::request).await
+        }
+        Entity::Class | Entity::Enrollment | Entity::BtecUnit => Err(SyncError::NotImplemented { endpoint: entity.name() }),
+    }
+}
+
+/// Soft-deletes `id` of `entity` in Moodle. Idempotent: `absent` and `unchanged` are success.
+pub async fn delete(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<PluginResult, SyncError> {
+    let (function, key) = entity.delete_function().ok_or(SyncError::NotImplemented { endpoint: entity.name() })?;
+    let mut params = Map::new();
+    params.insert(key.to_owned(), Value::String(id.to_string()));
+    let result: PluginResult = app.moodle.call(function, &Value::Object(params)).await?;
+    trail.push(Action::new(function, result.status_text()).with_detail(json!({"zoho_id": id})));
+    Ok(result)
+}
+
+/// Reads a record from Zoho, noting the read in the trail.
+pub async fn fetch<T: Module>(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Option<T>, SyncError> {
+    let record = app.zoho.get::<T>(id).await?;
+    let result = if record.is_some() { "found" } else { "not_found" };
+    trail.push(Action::new(format!("zoho.get {}", T::API_NAME), result).with_detail(json!({"zoho_id": id})));
+    Ok(record)
+}
+
+type Mapper<T> = fn(&T) -> Result<Value, SyncError>;
+
+async fn sync_simple<T: Module>(
+    app: &App,
+    id: &ZohoId,
+    trail: &mut Trail,
+    function: &'static str,
+    key: &'static str,
+    map: Mapper<T>,
+) -> Result<Synced, SyncError> {
+    let Some(record) = fetch::<T>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
+    let mut call = Map::new();
+    call.insert(key.to_owned(), map(&record)?);
+    upsert(app, function, Value::Object(call), trail).await.map(Synced::Applied)
+}
+
+/// Calls a plugin upsert; on `parent_missing`, syncs the named parent from Zoho and repeats the
+/// call (a record may need two parents, e.g. an enrolment's student and class).
+pub async fn upsert(app: &App, function: &str, params: Value, trail: &mut Trail) -> Result<PluginResult, SyncError> {
+    let mut resolved: Vec<(Entity, ZohoId)> = Vec::new();
+    loop {
+        let result: PluginResult = app.moodle.call(function, &params).await?;
+        trail.push(Action::new(function, result.status_text()).with_detail(json!({"zoho_id": result.zoho_id})));
+        if result.status != "parent_missing" {
+            return Ok(result);
+        }
+        let parent = Entity::from_plugin_name(&result.parent_entity).ok_or_else(|| {
+            SyncError::invalid_record("unknown_parent", format!("Moodle asked for an unknown parent kind for {function}"))
+        })?;
+        let parent_id = ZohoId::parse(&result.parent_zoho_id).map_err(|_| {
+            SyncError::invalid_record("missing_parent_link", format!("the record has no valid {} link in Zoho", parent.name()))
+        })?;
+        if resolved.contains(&(parent, parent_id.clone())) {
+            return Err(SyncError::invalid_record(
+                "parent_not_stored",
+                format!("{} {parent_id} was synced but Moodle still reports it missing", parent.name()),
+            ));
+        }
+        if trail.depth >= MAX_PARENT_DEPTH {
+            return Err(SyncError::invalid_record("parent_chain_too_deep", "the chain of missing parent records is too deep"));
+        }
+        trail.depth += 1;
+        let synced = Box::pin(sync_parent(app, parent, &parent_id, trail)).await;
+        trail.depth -= 1;
+        if synced? == Synced::MissingInZoho {
+            return Err(SyncError::invalid_record(
+                "parent_missing_in_zoho",
+                format!("the {} {parent_id} this record points at does not exist in Zoho", parent.name()),
+            ));
+        }
+        resolved.push((parent, parent_id));
+    }
+}
+
+/// The parents the plugin can ask for. Classes are synced by the class logic (without their
+/// enrolments: the record that asked is synced right after).
+async fn sync_parent(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+    sync_by_id(app, entity, id, trail).await
+}
