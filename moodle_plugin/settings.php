@@ -14,7 +14,6 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
-
 /**
  * Admin settings of local_moodle_zoho_sync.
  *
@@ -52,4 +51,29 @@ if ($hassiteconfig) {
     $settings->add(new admin_setting_configcheckbox('local_moodle_zoho_sync/unenrolondelete',
         new lang_string('unenrolondelete', 'local_moodle_zoho_sync'),
         new lang_string('unenrolondelete_desc', 'local_moodle_zoho_sync'), 0));
+
+    // Silent-feed alert (scheduled task \local_moodle_zoho_sync\task\check_silent_feed).
+    $settings->add(new admin_setting_heading('local_moodle_zoho_sync/alertheading',
+        new lang_string('settingsalert', 'local_moodle_zoho_sync'),
+        new lang_string('settingsalert_desc', 'local_moodle_zoho_sync')));
+    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/silenthours',
+        new lang_string('silenthours', 'local_moodle_zoho_sync'),
+        new lang_string('silenthours_desc', 'local_moodle_zoho_sync'),
+        \local_moodle_zoho_sync\local\sync_health::DEFAULT_SILENT_HOURS, PARAM_INT));
+    $days = [];
+    foreach (range(0, 6) as $day) {
+        $days[$day] = new lang_string(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][$day],
+            'calendar');
+    }
+    $settings->add(new admin_setting_configmulticheckbox('local_moodle_zoho_sync/workingdays',
+        new lang_string('workingdays', 'local_moodle_zoho_sync'),
+        new lang_string('workingdays_desc', 'local_moodle_zoho_sync'),
+        array_fill_keys(explode(',', \local_moodle_zoho_sync\local\sync_health::DEFAULT_WORKING_DAYS), 1), $days));
 }
+
+// The health page is outside the $hassiteconfig block: managers with local/moodle_zoho_sync:viewlogs but without
+// moodle/site:config see it too.
+$ADMIN->add('localplugins', new admin_externalpage('local_moodle_zoho_sync_health',
+    new lang_string('healthpage', 'local_moodle_zoho_sync'),
+    new moodle_url('/local/moodle_zoho_sync/health.php'),
+    'local/moodle_zoho_sync:viewlogs'));

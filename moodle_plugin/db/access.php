@@ -14,7 +14,6 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
-
 /**
  * Capabilities of local_moodle_zoho_sync.
  *
@@ -45,15 +44,25 @@ $capabilities = [
         'contextlevel' => CONTEXT_SYSTEM,
         'archetypes' => ['manager' => CAP_ALLOW],
     ],
+    // Own "My studies" page. Checked in the system context, so the authenticated-user role ('user') must hold it:
+    // a student's student role lives in courses.
     'local/moodle_zoho_sync:viewdashboard' => [
         'captype' => 'read',
         'contextlevel' => CONTEXT_SYSTEM,
         'archetypes' => [
+            'user' => CAP_ALLOW,
             'student' => CAP_ALLOW,
             'teacher' => CAP_ALLOW,
             'editingteacher' => CAP_ALLOW,
             'manager' => CAP_ALLOW,
         ],
+    ],
+    // Open any student's "My studies" page (?userid=); students only see their own with :viewdashboard.
+    'local/moodle_zoho_sync:viewanydashboard' => [
+        'riskbitmask' => RISK_PERSONAL,
+        'captype' => 'read',
+        'contextlevel' => CONTEXT_SYSTEM,
+        'archetypes' => ['manager' => CAP_ALLOW],
     ],
     // Kept from the previous release so role overrides made on upgraded sites stay meaningful.
     'local/moodle_zoho_sync:triggersync' => [

@@ -197,7 +197,9 @@ $services = [
         'shortname' => 'moodle_zoho_sync',
         'enabled' => 1,
         'restrictedusers' => 0,
-        'requiredcapability' => 'local/moodle_zoho_sync:sync',
+        // No service-level capability: each function checks local/moodle_zoho_sync:sync itself and answers
+        // the precise errorcode nopermissions instead of a generic accessexception.
+        'requiredcapability' => '',
         'downloadfiles' => 0,
         'uploadfiles' => 0,
     ],

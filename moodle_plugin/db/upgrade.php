@@ -14,7 +14,6 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
-
 /**
  * Upgrade steps of local_moodle_zoho_sync.
  *
@@ -35,9 +34,23 @@ defined('MOODLE_INTERNAL') || die();
  * @return bool
  */
 function xmldb_local_moodle_zoho_sync_upgrade($oldversion) {
+    global $DB;
     if ($oldversion < 2026112500) {
         \local_moodle_zoho_sync\local\schema_upgrader::run();
         upgrade_plugin_savepoint(true, 2026112500, 'local', 'moodle_zoho_sync');
+    }
+    if ($oldversion < 2026112502) {
+        // The "My studies" page checks local/moodle_zoho_sync:viewdashboard in the system context, where students hold only the
+        // authenticated-user role (their student role is a course role). New installs get it from db/access.php; on
+        // existing sites grant it to the authenticated-user roles unless an administrator already set a permission.
+        $system = context_system::instance();
+        foreach (get_archetype_roles('user') as $role) {
+            if (!$DB->record_exists('role_capabilities', ['roleid' => $role->id, 'contextid' => $system->id,
+                    'capability' => 'local/moodle_zoho_sync:viewdashboard'])) {
+                assign_capability('local/moodle_zoho_sync:viewdashboard', CAP_ALLOW, $role->id, $system->id);
+            }
+        }
+        upgrade_plugin_savepoint(true, 2026112502, 'local', 'moodle_zoho_sync');
     }
     return true;
 }

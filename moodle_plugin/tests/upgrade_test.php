@@ -58,7 +58,6 @@ final class upgrade_test extends \advanced_testcase {
         $students->add_field('academic_email', XMLDB_TYPE_CHAR, '100');
         $students->add_field('created_at', XMLDB_TYPE_INTEGER, '10', null, XMLDB_NOTNULL, null, '0');
         $students->add_key('primary', XMLDB_KEY_PRIMARY, ['id']);
-        $students->add_key('moodle_user_fk', XMLDB_KEY_FOREIGN, ['moodle_user_id'], 'user', ['id']);
         $students->add_index('zoho_student_id_idx', XMLDB_INDEX_UNIQUE, ['zoho_student_id']);
         $students->add_index('moodle_user_id_idx', XMLDB_INDEX_UNIQUE, ['moodle_user_id']);
         $this->replace_table($students);

@@ -12,7 +12,10 @@
 //!   write the id back, sync the enrolments. Never a second course.
 //! - No `Moodle_Class_ID`, status `Active` → create the course (the plugin guarantees one per
 //!   class under concurrency), enrol staff and teacher, write the id back, sync the enrolments.
-//! - Otherwise (not active, cancelled, nameless) → upsert the local class only.
+//! - Otherwise (not active, nameless) → upsert the local class only.
+//! - Cancelled → mark the local class cancelled (the plugin's soft delete); its course, if any,
+//!   is kept exactly as it is (the plugin's class upsert would re-apply names, staff and teacher
+//!   to a course it finds, so a cancelled class must not go through it).
 
 /// Class statuses that mean "this class will not run": its course is kept but left alone.
 const CANCELLED_STATUSES: [&str; 2] = ["cancelled", "canceled"];
@@ -47,6 +50,7 @@ pub enum ClassDecision {
     /// Branch B: create the course, enrol staff and teacher, write the id back, enrolments.
     CreateCourse,
     /// Branch C: only the plugin's class row changes; Moodle courses are left alone.
+    /// For [`LocalOnlyReason::Cancelled`] the row is marked cancelled instead of upserted.
     LocalOnly { reason: LocalOnlyReason },
     /// The data contradicts itself; nothing is changed in Moodle and an operator must look.
     Refuse { code: &'static str, message: String },
@@ -74,6 +78,9 @@ impl LocalOnlyReason {
 pub enum Step {
     /// `local_mzi_create_class`, without touching courses.
     UpsertLocalClass,
+    /// `local_mzi_delete_class`: the class row is marked cancelled (soft delete); its course is
+    /// kept and not touched.
+    CancelLocalClass,
     /// `local_mzi_create_class` that also updates the named course (staff and teacher included).
     UpdateCourse,
     /// `local_mzi_create_class` that finds or creates the course (staff and teacher included).
@@ -90,10 +97,53 @@ impl ClassDecision {
             ClassDecision::UpdateCourse { .. } => &[Step::UpdateCourse, Step::SyncEnrollments],
             ClassDecision::AdoptCourse { .. } => &[Step::UpdateCourse, Step::WriteBackCourseId, Step::SyncEnrollments],
             ClassDecision::CreateCourse => &[Step::CreateCourse, Step::WriteBackCourseId, Step::SyncEnrollments],
+            ClassDecision::LocalOnly { reason: LocalOnlyReason::Cancelled } => &[Step::CancelLocalClass],
             ClassDecision::LocalOnly { .. } => &[Step::UpsertLocalClass],
             ClassDecision::Refuse { .. } => &[],
         }
     }
+
+    /// A short name for logs and answers.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClassDecision::UpdateCourse { .. } => "update_course",
+            ClassDecision::AdoptCourse { .. } => "adopt_course",
+            ClassDecision::CreateCourse => "create_course",
+            ClassDecision::LocalOnly { reason: LocalOnlyReason::Cancelled } => "cancel_local_class",
+            ClassDecision::LocalOnly { .. } => "local_only",
+            ClassDecision::Refuse { .. } => "refuse",
+        }
+    }
+
+    /// The plugin's `createcourse`: only when the decision is to create the course. Everywhere
+    /// else a course that is not found must stay not found.
+    pub fn create_course(&self) -> bool {
+        matches!(self, ClassDecision::CreateCourse)
+    }
+
+    /// The plugin's `expectedcourseid`: the course Zoho names, which must exist (the plugin
+    /// answers `coursemissing` otherwise, see [`decide_after_course_missing`]); 0 when the plugin
+    /// finds the course itself (by its stored link or the course `idnumber`).
+    pub fn expected_course_id(&self) -> i64 {
+        match self {
+            ClassDecision::UpdateCourse { course_id } => *course_id,
+            _ => 0,
+        }
+    }
+
+    /// Whether the decision ends with the class's course in Moodle (created, adopted, updated).
+    pub fn has_course(&self) -> bool {
+        matches!(
+            self,
+            ClassDecision::UpdateCourse { .. } | ClassDecision::AdoptCourse { .. } | ClassDecision::CreateCourse
+        )
+    }
+}
+
+/// The decision once Moodle has answered that the course Zoho names does not exist (the
+/// plugin's `coursemissing` for `expectedcourseid`).
+pub fn decide_after_course_missing(class: &ClassFacts, moodle: &MoodleView) -> ClassDecision {
+    decide(class, &MoodleView { zoho_course_exists: Some(false), ..moodle.clone() })
 }
 
 pub fn decide(class: &ClassFacts, moodle: &MoodleView) -> ClassDecision {
@@ -170,7 +220,10 @@ mod tests {
         assert_eq!(decision.steps(), &[Step::UpdateCourse, Step::SyncEnrollments]);
         // Whatever the status: a class that has a course keeps it up to date.
         let view = MoodleView { linked_course_id: Some(12), zoho_course_exists: Some(true) };
-        assert_eq!(decide(&class(Some(" 12 "), "Completed", None), &view), ClassDecision::UpdateCourse { course_id: 12 });
+        assert_eq!(
+            decide(&class(Some(" 12 "), "Completed", None), &view),
+            ClassDecision::UpdateCourse { course_id: 12 }
+        );
     }
 
     #[test]
@@ -232,7 +285,10 @@ mod tests {
             decide(&class(None, "Active", Some("  ")), &NOTHING),
             ClassDecision::LocalOnly { reason: LocalOnlyReason::NoName }
         );
-        assert_eq!(decide(&class(None, "Active", None), &NOTHING), ClassDecision::LocalOnly { reason: LocalOnlyReason::NoName });
+        assert_eq!(
+            decide(&class(None, "Active", None), &NOTHING),
+            ClassDecision::LocalOnly { reason: LocalOnlyReason::NoName }
+        );
     }
 
     #[test]
@@ -246,5 +302,41 @@ mod tests {
             decide(&class(None, "Cancelled", Some("N")), &NOTHING),
             ClassDecision::LocalOnly { reason: LocalOnlyReason::Cancelled }
         );
+        let decision = decide(&class(Some("12"), "canceled", Some("N")), &view);
+        assert_eq!(decision.steps(), &[Step::CancelLocalClass], "the row is cancelled, never upserted");
+        assert!(!decision.has_course());
+        assert!(!decision.create_course());
+    }
+
+    #[test]
+    fn plugin_flags_follow_the_branch() {
+        let update = decide(&class(Some("12"), "Active", Some("N")), &NOTHING);
+        assert_eq!((update.create_course(), update.expected_course_id()), (false, 12));
+        let create = decide(&class(None, "Active", Some("N")), &NOTHING);
+        assert_eq!((create.create_course(), create.expected_course_id()), (true, 0));
+        let adopt = decide(
+            &class(None, "Active", Some("N")),
+            &MoodleView { linked_course_id: Some(31), zoho_course_exists: None },
+        );
+        assert_eq!((adopt.create_course(), adopt.expected_course_id()), (false, 0), "the plugin finds it by its link");
+        let local = decide(&class(None, "Pending", Some("N")), &NOTHING);
+        assert_eq!((local.create_course(), local.expected_course_id()), (false, 0));
+        assert!(update.has_course() && create.has_course() && adopt.has_course() && !local.has_course());
+        assert_eq!(
+            [update.name(), create.name(), adopt.name(), local.name()],
+            ["update_course", "create_course", "adopt_course", "local_only"]
+        );
+    }
+
+    #[test]
+    fn a_missing_course_reported_by_moodle_becomes_a_refusal() {
+        let facts = class(Some("99"), "Active", Some("N"));
+        // Before asking: update the course Zoho names.
+        assert_eq!(decide(&facts, &NOTHING), ClassDecision::UpdateCourse { course_id: 99 });
+        // Moodle answered coursemissing: refuse, never recreate.
+        let decision = decide_after_course_missing(&facts, &NOTHING);
+        assert!(matches!(decision, ClassDecision::Refuse { code: "course_missing", .. }), "{decision:?}");
+        assert!(!decision.create_course());
+        assert!(decision.steps().is_empty());
     }
 }

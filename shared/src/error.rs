@@ -39,6 +39,11 @@ pub enum SyncError {
     /// out of range). The message names the field, never its value.
     #[error("{message}")]
     InvalidRecord { code: &'static str, message: String },
+    /// A step failed after earlier steps had already changed Moodle; those changes stay (e.g. the
+    /// course was created but `Moodle_Class_ID` could not be written back). Never reported as
+    /// success; the message says what exists now and what completes the rest.
+    #[error("{done}, but {step} failed: {source}; {next}", next = incomplete_next_step(source.retry()))]
+    Incomplete { code: &'static str, done: String, step: &'static str, source: Box<SyncError> },
     /// The endpoint is routed and authenticated, but its processing is not built yet.
     #[error("endpoint {endpoint} is not implemented yet")]
     NotImplemented { endpoint: &'static str },
@@ -54,6 +59,7 @@ impl SyncError {
             SyncError::Moodle(e) => e.retry(),
             SyncError::Zoho(e) => e.retry(),
             SyncError::InvalidRecord { .. } => Retry::Never,
+            SyncError::Incomplete { source, .. } => source.retry(),
             SyncError::NotImplemented { .. } => Retry::AfterFix,
         }
     }
@@ -65,6 +71,7 @@ impl SyncError {
             SyncError::Moodle(e) => e.http_status(),
             SyncError::Zoho(e) => e.http_status(),
             SyncError::InvalidRecord { .. } => 422,
+            SyncError::Incomplete { source, .. } => source.http_status(),
             SyncError::NotImplemented { .. } => 501,
         }
     }
@@ -75,7 +82,19 @@ impl SyncError {
             SyncError::Moodle(e) => e.code(),
             SyncError::Zoho(e) => e.code(),
             SyncError::InvalidRecord { code, .. } => code,
+            SyncError::Incomplete { code, .. } => code,
             SyncError::NotImplemented { .. } => "not_implemented",
         }
+    }
+}
+
+/// What completes an incomplete sync, by the kind of failure.
+fn incomplete_next_step(retry: Retry) -> &'static str {
+    match retry {
+        Retry::Now => "repeating the webhook completes the rest without duplicating anything",
+        Retry::AfterFix => {
+            "once the cause is fixed, repeating the webhook completes the rest without duplicating anything"
+        }
+        Retry::Never => "correct the data in Zoho; the next webhook completes the rest without duplicating anything",
     }
 }

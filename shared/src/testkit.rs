@@ -83,10 +83,15 @@ pub fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("shared/ is inside the workspace").to_path_buf()
 }
 
+/// A reply computed from the call, for answers that depend on the request (one result per item
+/// of a batch, or a model of the plugin's state).
+pub type Responder = Arc<dyn Fn(&RecordedCall) -> Reply + Send + Sync>;
+
 #[derive(Default)]
 struct StandInState {
     calls: Vec<RecordedCall>,
     once: HashMap<String, VecDeque<Reply>>,
+    computed: HashMap<String, Responder>,
     sticky: HashMap<String, Reply>,
     fault: Option<Reply>,
 }
@@ -125,6 +130,12 @@ impl StandInMoodle {
         self.state.lock().unwrap().once.entry(function.to_owned()).or_default().push_back(reply);
     }
 
+    /// Answer every call of `function` with the reply `responder` computes from the call (after
+    /// any `respond_once` reply, before a sticky one).
+    pub fn respond_with(&self, function: &str, responder: impl Fn(&RecordedCall) -> Reply + Send + Sync + 'static) {
+        self.state.lock().unwrap().computed.insert(function.to_owned(), Arc::new(responder));
+    }
+
     /// Answer every call, whatever the function, with `reply` (a fault), until cleared.
     pub fn set_fault(&self, reply: Option<Reply>) {
         self.state.lock().unwrap().fault = reply;
@@ -157,18 +168,16 @@ async fn serve(
         .collect();
     let reply = {
         let mut state = state.lock().unwrap();
-        state.calls.push(RecordedCall {
-            function: function.clone(),
-            fields,
-            raw_body,
-            query: uri.query().map(str::to_owned),
-        });
+        let call = RecordedCall { function: function.clone(), fields, raw_body, query: uri.query().map(str::to_owned) };
+        state.calls.push(call.clone());
         if let Some(fault) = &state.fault {
             fault.clone()
         } else if token != TEST_MOODLE_TOKEN {
             Reply::exception("invalidtoken", "Invalid token - token not found")
         } else if let Some(reply) = state.once.get_mut(&function).and_then(VecDeque::pop_front) {
             reply
+        } else if let Some(responder) = state.computed.get(&function) {
+            responder(&call)
         } else if let Some(reply) = state.sticky.get(&function) {
             reply.clone()
         } else {
@@ -204,6 +213,37 @@ pub fn settings(moodle_base_url: Option<&str>, zoho_base_url: &str) -> Settings 
         source.set("MOODLE_TOKEN", TEST_MOODLE_TOKEN);
     }
     Settings::from_source(&source).expect("test settings are valid")
+}
+
+/// A real Moodle for live tests: `MOODLE_URL` and `MOODLE_TOKEN` from the environment, or `None`
+/// (after printing why) so the test can return: CI has no Moodle.
+pub fn live_moodle() -> Option<(String, String)> {
+    let get = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    match (get("MOODLE_URL"), get("MOODLE_TOKEN")) {
+        (Some(url), Some(token)) => Some((url, token)),
+        _ => {
+            eprintln!("skipped: MOODLE_URL/MOODLE_TOKEN not set");
+            None
+        }
+    }
+}
+
+/// Settings for a live test: the test secret, Zoho at `zoho_base_url`, the real Moodle with its
+/// token, and a timeout that suits a development server.
+pub fn live_settings(moodle_url: &str, moodle_token: &str, zoho_base_url: &str) -> Settings {
+    let mut source = Source::from_pairs([
+        ("WEBHOOK_SECRET", TEST_WEBHOOK_SECRET),
+        ("ZOHO_CLIENT_ID", "1000.TESTCLIENT"),
+        ("ZOHO_CLIENT_SECRET", "test-zoho-client-secret"),
+        ("ZOHO_REFRESH_TOKEN", "1000.test-refresh-token"),
+        ("MOODLE_TIMEOUT_SECONDS", "60"),
+        ("ZOHO_TIMEOUT_SECONDS", "5"),
+    ]);
+    source.set("ZOHO_ACCOUNTS_URL", zoho_base_url);
+    source.set("ZOHO_API_DOMAIN", zoho_base_url);
+    source.set("MOODLE_URL", moodle_url);
+    source.set("MOODLE_TOKEN", moodle_token);
+    Settings::from_source(&source).expect("live test settings are valid")
 }
 
 /// An API Gateway HTTP API (payload 2.0) event for `POST /api/v1/webhooks/student-dashboard/<segment>`
@@ -288,4 +328,121 @@ pub async fn check_routing(function: crate::webhook::Function, processor: &dyn c
             assert_eq!(status, 404, "{endpoint} belongs to {}, not {}", endpoint.function().name(), function.name());
         }
     }
+}
+
+/// A loopback listener that accepts connections, counts them and never answers: point a client
+/// at it to prove that no request was even attempted (the count stays 0).
+#[derive(Clone)]
+pub struct ConnectionCounter {
+    base_url: String,
+    count: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ConnectionCounter {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let address = listener.local_addr().expect("local address");
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = count.clone();
+        tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // Held open and silent: the client times out rather than reading an answer.
+                open.push(stream);
+            }
+        });
+        Self { base_url: format!("http://{address}"), count }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn connections(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The raw JSON of an API Gateway event, as Lambda hands it to the function (before
+/// `lambda_http` has looked at it): HTTP API payload 2.0 (`version = "2.0"`) or REST API 1.0.
+/// Repeated header names become a comma-joined value in 2.0 (as API Gateway does) and several
+/// `multiValueHeaders` values in 1.0.
+pub fn raw_event(
+    version: &str,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    query: Option<&str>,
+    body: Option<&str>,
+    is_base64_encoded: bool,
+) -> Value {
+    let query_pairs: Vec<(String, String)> =
+        query.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    if version == "1.0" {
+        let mut multi: serde_json::Map<String, Value> = serde_json::Map::new();
+        for (name, value) in headers {
+            let entry = multi.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(values) = entry {
+                values.push(Value::String(value.clone()));
+            }
+        }
+        let single: serde_json::Map<String, Value> =
+            headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        let mut multi_query: serde_json::Map<String, Value> = serde_json::Map::new();
+        for (name, value) in &query_pairs {
+            let entry = multi_query.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(values) = entry {
+                values.push(Value::String(value.clone()));
+            }
+        }
+        let single_query: serde_json::Map<String, Value> =
+            query_pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        return serde_json::json!({
+            "resource": "/api/v1/webhooks/student-dashboard/{proxy+}",
+            "path": path,
+            "httpMethod": method,
+            "headers": single,
+            "multiValueHeaders": multi,
+            "queryStringParameters": if single_query.is_empty() { Value::Null } else { Value::Object(single_query) },
+            "multiValueQueryStringParameters": if multi_query.is_empty() { Value::Null } else { Value::Object(multi_query) },
+            "pathParameters": null,
+            "stageVariables": null,
+            "requestContext": {"accountId": "123456789012", "resourceId": "r", "stage": "Prod", "requestId": "test-request-id",
+                               "identity": {"sourceIp": "203.0.113.10"}, "resourcePath": "/api/v1/webhooks/student-dashboard/{proxy+}",
+                               "httpMethod": method, "apiId": "testapi", "path": format!("/Prod{path}")},
+            "body": body,
+            "isBase64Encoded": is_base64_encoded
+        });
+    }
+    let mut joined: serde_json::Map<String, Value> = serde_json::Map::new();
+    for (name, value) in headers {
+        let name = name.to_ascii_lowercase();
+        let text = match joined.get(&name).and_then(Value::as_str) {
+            Some(previous) => format!("{previous},{value}"),
+            None => value.clone(),
+        };
+        joined.insert(name, Value::String(text));
+    }
+    serde_json::json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query.unwrap_or(""),
+        "headers": joined,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "testapi",
+            "domainName": "testapi.execute-api.eu-west-2.amazonaws.com",
+            "domainPrefix": "testapi",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "ZohoCRM"},
+            "requestId": "test-request-id",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "25/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1795000000000u64
+        },
+        "body": body,
+        "isBase64Encoded": is_base64_encoded
+    })
 }

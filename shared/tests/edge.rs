@@ -229,16 +229,16 @@ async fn moodle_failures_map_to_retryable_or_final_statuses() {
     let app = App::new(testkit::settings(Some(moodle.base_url()), UNUSED_ZOHO));
     let cases = [
         (Reply::exception("invalidparameter", "Invalid parameter value detected"), 422, "moodle_rejected", false),
-        (Reply::exception("accessexception", "Access control exception"), 503, "moodle_configuration", true),
-        (Reply::exception("invalidtoken", "Invalid token - token not found"), 503, "moodle_configuration", true),
+        (Reply::exception("accessexception", "Access control exception"), 503, "moodle_configuration", false),
+        (Reply::exception("invalidtoken", "Invalid token - token not found"), 503, "moodle_configuration", false),
         (Reply::exception("dmlwriteexception", "Error writing to database"), 502, "moodle_transient", true),
         (
             Reply::raw(200, "application/json", r#"{"exception":"TypeError","message":"boom"}"#),
-            422,
-            "moodle_rejected",
-            false,
+            502,
+            "moodle_server_error",
+            true,
         ),
-        (Reply::raw(403, "text/html", ""), 503, "moodle_webservices_disabled", true),
+        (Reply::raw(403, "text/html", ""), 503, "moodle_webservices_disabled", false),
         (Reply::raw(500, "text/html", "<h1>Internal</h1>"), 502, "moodle_http_error", true),
         (Reply::raw(200, "text/html", "<html>Maintenance</html>"), 502, "moodle_not_json", true),
         (Reply::json(json!({"status": "ok"})).delayed(std::time::Duration::from_secs(4)), 504, "moodle_timeout", true),

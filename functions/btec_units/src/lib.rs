@@ -1,6 +1,9 @@
-//! `btec_definition_updated` and `btec_definition_deleted`: BTEC grading definitions.
+//! `btec_definition_updated` and `btec_definition_deleted`: a BTEC unit as a grading definition
+//! of `gradingform_btec`, keyed by the Zoho unit id. The logic is `shared::sync::btec`; this
+//! crate only routes to it.
 
-use shared::webhook::{Function, ProcessFuture, Processor, WebhookCall};
+use shared::sync::btec;
+use shared::webhook::{Endpoint, Function, ProcessFuture, Processor, WebhookCall};
 use shared::{App, SyncError};
 
 pub const FUNCTION: Function = Function::BtecUnits;
@@ -9,10 +12,14 @@ pub const FUNCTION: Function = Function::BtecUnits;
 pub struct BtecUnits;
 
 impl Processor for BtecUnits {
-    fn process<'a>(&'a self, _app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
+    fn process<'a>(&'a self, app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
         Box::pin(async move {
-            // Routed, authenticated and parsed; the processing itself lands with its own issue.
-            Err(SyncError::NotImplemented { endpoint: call.endpoint.name() })
+            match call.endpoint {
+                Endpoint::BtecDefinitionUpdated => btec::updated(app, &call.zoho_id).await,
+                Endpoint::BtecDefinitionDeleted => btec::deleted(app, &call.zoho_id).await,
+                // The edge routes only this function's endpoints here.
+                other => Err(SyncError::NotImplemented { endpoint: other.name() }),
+            }
         })
     }
 }

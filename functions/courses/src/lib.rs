@@ -1,6 +1,8 @@
-//! `class_updated` (the decision tree) and `class_deleted`.
+//! `class_updated` (the decision tree) and `class_deleted`. The work is in `shared::sync::class`,
+//! so a class is synced the same way here and as the parent of an enrolment.
 
-use shared::webhook::{Function, ProcessFuture, Processor, WebhookCall};
+use shared::sync::class;
+use shared::webhook::{Endpoint, Function, ProcessFuture, Processor, WebhookCall};
 use shared::{App, SyncError};
 
 pub const FUNCTION: Function = Function::Courses;
@@ -9,10 +11,13 @@ pub const FUNCTION: Function = Function::Courses;
 pub struct Courses;
 
 impl Processor for Courses {
-    fn process<'a>(&'a self, _app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
+    fn process<'a>(&'a self, app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
         Box::pin(async move {
-            // Routed, authenticated and parsed; the processing itself lands with its own issue.
-            Err(SyncError::NotImplemented { endpoint: call.endpoint.name() })
+            match call.endpoint {
+                Endpoint::ClassUpdated => class::class_updated(app, &call.zoho_id).await,
+                Endpoint::ClassDeleted => class::class_deleted(app, &call.zoho_id).await,
+                other => Err(SyncError::NotImplemented { endpoint: other.name() }),
+            }
         })
     }
 }

@@ -19,6 +19,7 @@ namespace local_moodle_zoho_sync\local;
 
 defined('MOODLE_INTERNAL') || die();
 
+require_once($CFG->libdir . '/filelib.php');
 require_once($CFG->dirroot . '/grade/grading/lib.php');
 
 /**

@@ -6,6 +6,8 @@
 //! result (`docs/plugin-api.md` §2.1); `parent_missing` makes us sync the named parent from Zoho
 //! and repeat the call, instead of failing (the predecessor's bug B16).
 
+pub mod btec;
+pub mod class;
 pub mod enrollment;
 pub mod params;
 
@@ -168,7 +170,10 @@ impl Synced {
     pub fn into_outcome(self, entity: Entity, id: &ZohoId, trail: Trail) -> Outcome {
         match self {
             Synced::MissingInZoho => Outcome::skipped(
-                format!("{} {id} does not exist in Zoho (deleted or never created); nothing was changed", entity.module()),
+                format!(
+                    "{} {id} does not exist in Zoho (deleted or never created); nothing was changed",
+                    entity.module()
+                ),
                 trail.actions,
             ),
             Synced::Applied(result) if result.is_stale() => Outcome::stale(
@@ -183,10 +188,16 @@ impl Synced {
 /// Re-reads `id` of `entity` from Zoho and upserts it into Moodle, syncing missing parents first.
 pub async fn sync_by_id(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     match entity {
-        Entity::Student => sync_simple::<zoho::Student>(app, id, trail, "local_mzi_update_student", "student", params::student).await,
-        Entity::Teacher => sync_simple::<zoho::Teacher>(app, id, trail, "local_mzi_sync_teacher", "teacher", params::teacher).await,
+        Entity::Student => {
+            sync_simple::<zoho::Student>(app, id, trail, "local_mzi_update_student", "student", params::student).await
+        }
+        Entity::Teacher => {
+            sync_simple::<zoho::Teacher>(app, id, trail, "local_mzi_sync_teacher", "teacher", params::teacher).await
+        }
         Entity::Registration => {
-            let Some(record) = fetch::<zoho::Registration>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
+            let Some(record) = fetch::<zoho::Registration>(app, id, trail).await? else {
+                return Ok(Synced::MissingInZoho);
+            };
             let mut call = json!({"registration": params::registration(&record)?});
             let installments = params::installments(&record)?;
             if !installments.is_empty() {
@@ -194,12 +205,28 @@ pub async fn sync_by_id(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trai
             }
             upsert(app, "local_mzi_create_registration", call, trail).await.map(Synced::Applied)
         }
-        Entity::Payment => sync_simple::<zoho::Payment>(app, id, trail, "local_mzi_record_payment", "payment", params::payment).await,
-        Entity::Grade => sync_simple::<zoho::Grade>(app, id, trail, "local_mzi_submit_grade", "grade", params::grade).await,
-        Entity::Request => {
-            sync_simple::<zoho::StudentRequest>(app, id, trail, "local_mzi_update_request_status", "request", params::request).await
+        Entity::Payment => {
+            sync_simple::<zoho::Payment>(app, id, trail, "local_mzi_record_payment", "payment", params::payment).await
         }
-        Entity::Class | Entity::Enrollment | Entity::BtecUnit => Err(SyncError::NotImplemented { endpoint: entity.name() }),
+        Entity::Grade => {
+            sync_simple::<zoho::Grade>(app, id, trail, "local_mzi_submit_grade", "grade", params::grade).await
+        }
+        Entity::Request => {
+            sync_simple::<zoho::StudentRequest>(
+                app,
+                id,
+                trail,
+                "local_mzi_update_request_status",
+                "request",
+                params::request,
+            )
+            .await
+        }
+        Entity::Enrollment => enrollment::sync_by_id(app, id, trail).await,
+        Entity::BtecUnit => btec::sync_unit(app, id, trail).await,
+        // As the parent of an enrolment: the whole class decision, without the class's other
+        // enrolments (the one that asked is sent right after).
+        Entity::Class => class::sync_as_parent(app, id, trail).await,
     }
 }
 
@@ -209,7 +236,7 @@ pub async fn delete(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -
     let mut params = Map::new();
     params.insert(key.to_owned(), Value::String(id.to_string()));
     let result: PluginResult = app.moodle.call(function, &Value::Object(params)).await?;
-    trail.push(Action::new(function, result.status_text()).with_detail(json!({"zoho_id": id})));
+    trail.push(Action::new(function, result.status_text()).with_detail(json!({"zoho_id": id, "id": result.id})));
     Ok(result)
 }
 
@@ -243,15 +270,21 @@ pub async fn upsert(app: &App, function: &str, params: Value, trail: &mut Trail)
     let mut resolved: Vec<(Entity, ZohoId)> = Vec::new();
     loop {
         let result: PluginResult = app.moodle.call(function, &params).await?;
-        trail.push(Action::new(function, result.status_text()).with_detail(json!({"zoho_id": result.zoho_id})));
+        trail.push(Action::new(function, result.status_text()).with_detail(result_detail(&params, &result)));
         if result.status != "parent_missing" {
             return Ok(result);
         }
         let parent = Entity::from_plugin_name(&result.parent_entity).ok_or_else(|| {
-            SyncError::invalid_record("unknown_parent", format!("Moodle asked for an unknown parent kind for {function}"))
+            SyncError::invalid_record(
+                "unknown_parent",
+                format!("Moodle asked for an unknown parent kind for {function}"),
+            )
         })?;
         let parent_id = ZohoId::parse(&result.parent_zoho_id).map_err(|_| {
-            SyncError::invalid_record("missing_parent_link", format!("the record has no valid {} link in Zoho", parent.name()))
+            SyncError::invalid_record(
+                "missing_parent_link",
+                format!("the record has no valid {} link in Zoho", parent.name()),
+            )
         })?;
         if resolved.contains(&(parent, parent_id.clone())) {
             return Err(SyncError::invalid_record(
@@ -260,7 +293,10 @@ pub async fn upsert(app: &App, function: &str, params: Value, trail: &mut Trail)
             ));
         }
         if trail.depth >= MAX_PARENT_DEPTH {
-            return Err(SyncError::invalid_record("parent_chain_too_deep", "the chain of missing parent records is too deep"));
+            return Err(SyncError::invalid_record(
+                "parent_chain_too_deep",
+                "the chain of missing parent records is too deep",
+            ));
         }
         trail.depth += 1;
         let synced = Box::pin(sync_parent(app, parent, &parent_id, trail)).await;
@@ -273,6 +309,23 @@ pub async fn upsert(app: &App, function: &str, params: Value, trail: &mut Trail)
         }
         resolved.push((parent, parent_id));
     }
+}
+
+/// What an action line says about a plugin call: the Zoho id we sent (the plugin's echo is empty
+/// in plan mode), the local row id, and the missing parent when there is one. Never field values.
+fn result_detail(params: &Value, result: &PluginResult) -> Value {
+    let sent_id = params
+        .as_object()
+        .and_then(|call| call.values().find_map(Value::as_object))
+        .and_then(|record| record.iter().find(|(key, _)| key.starts_with("zoho_") && key.ends_with("_id")))
+        .and_then(|(_, id)| id.as_str())
+        .unwrap_or(&result.zoho_id);
+    let mut detail = json!({"zoho_id": sent_id, "id": result.id});
+    if result.status == "parent_missing" {
+        detail["parent_entity"] = result.parent_entity.clone().into();
+        detail["parent_zoho_id"] = result.parent_zoho_id.clone().into();
+    }
+    detail
 }
 
 /// The parents the plugin can ask for. Classes are synced by the class logic (without their

@@ -1,11 +1,20 @@
 //! The org's Zoho fields (exact API names, `docs/data-contract.md` §2.3) mapped to the plugin's
-//! typed parameters (`docs/plugin-api.md` §3). Only known values are sent: a field that is empty in
-//! Zoho is left out, so the plugin keeps what it has instead of overwriting it with a blank.
+//! typed parameters (`docs/plugin-api.md` §3).
+//!
+//! Only known values are sent. A field that is empty in Zoho (null, missing, blank) is left out,
+//! so the plugin keeps what it has instead of overwriting it with a blank (an empty string would
+//! overwrite a text column, and fails for numbers). The one explicit "no value" Zoho has, the
+//! picklist entry `-None-`, is sent as `""`: Zoho says the field was cleared, so Moodle clears it.
+//! Fields the org does not have (B10: `Paid_Amount`, `Payment_Status`, `Expected_Graduation`,
+//! `Program_Level`, `Assignment_Name`, …) are never mapped, and nothing is derived from guesses.
 
 use serde_json::{Map, Value};
 
 use crate::error::SyncError;
 use crate::zoho::{self, Lookup, ZohoDateTime};
+
+/// Zoho's picklist entry for "nothing selected".
+const PICKLIST_NONE: &str = "-None-";
 
 /// A parameter object under construction.
 #[derive(Default)]
@@ -29,8 +38,10 @@ impl Params {
         self
     }
 
+    /// Sets `key` to the trimmed text when there is some; `-None-` clears the stored value.
     pub fn text(&mut self, key: &str, value: &Option<String>) -> &mut Self {
-        self.opt(key, value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
+        let text = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        self.opt(key, text.map(|v| if v == PICKLIST_NONE { String::new() } else { v.to_owned() }))
     }
 
     pub fn lookup_id(&mut self, key: &str, value: &Option<Lookup>) -> &mut Self {
@@ -69,10 +80,42 @@ fn required_lookup(module: &str, field: &str, value: &Option<Lookup>) -> Result<
     })
 }
 
-/// Amounts some org fields keep as text (`"1,500.00 USD"`): digits, `.` and `-` only.
+/// Amounts some org fields keep as text (`Program_Price`, `Remaining_Amount`): `4500`,
+/// `4,500.00`, `$ 4,500.00`, `4500.5 USD`. Currency signs, codes and spaces are dropped; `,` is
+/// accepted only as a thousands separator. Anything ambiguous (`4.500,00`, `1,5`, two numbers)
+/// is `None`: the amount is left out rather than sent wrong.
 pub fn money(text: &Option<String>) -> Option<f64> {
-    let cleaned: String = text.as_deref()?.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
-    cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
+    let kept: String =
+        text.as_deref()?.chars().filter(|c| !c.is_alphabetic() && !c.is_whitespace() && !"$€£₺".contains(*c)).collect();
+    let (negative, digits) = match kept.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, kept.as_str()),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let fraction_ok = fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()));
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouping_ok = match groups.as_slice() {
+        [single] => !single.is_empty() && single.chars().all(|c| c.is_ascii_digit()),
+        [first, rest @ ..] => {
+            (1..=3).contains(&first.len())
+                && first.chars().all(|c| c.is_ascii_digit())
+                && rest.iter().all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+        }
+        [] => false,
+    };
+    if !fraction_ok || !grouping_ok {
+        return None;
+    }
+    let number = format!(
+        "{}{}{}",
+        if negative { "-" } else { "" },
+        groups.concat(),
+        fraction.map(|f| format!(".{f}")).unwrap_or_default()
+    );
+    number.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 pub fn student(r: &zoho::Student) -> Result<Value, SyncError> {
@@ -101,7 +144,10 @@ pub fn student(r: &zoho::Student) -> Result<Value, SyncError> {
         .date("registration_date", &r.registration_date)
         .text("study_language", &r.study_language)
         .date("date_of_birth", &r.birth_date)
-        .opt("moodle_user_id", r.student_moodle_id.as_deref().and_then(|v| v.trim().parse::<i64>().ok()).filter(|v| *v > 0));
+        .opt(
+            "moodle_user_id",
+            r.student_moodle_id.as_deref().and_then(|v| v.trim().parse::<i64>().ok()).filter(|v| *v > 0),
+        );
     Ok(p.into_value())
 }
 
@@ -131,9 +177,8 @@ pub fn registration(r: &zoho::Registration) -> Result<Value, SyncError> {
         .text("study_mode", &r.study_mode)
         .opt("total_fees", money(&r.program_price))
         .opt("remaining_amount", money(&r.remaining_amount));
-    if let (Some(total), Some(remaining)) = (money(&r.program_price), money(&r.remaining_amount)) {
-        p.set("paid_amount", ((total - remaining) * 100.0).round() / 100.0);
-    }
+    // `paid_amount` is not derived from price minus remaining: discounts (`Discount`,
+    // `Discount_Percentage`) make that wrong, and the org has no paid-amount field (B10).
     if !r.payment_schedule.is_empty() {
         p.set("number_of_installments", r.payment_schedule.len() as i64);
     }
@@ -180,13 +225,13 @@ pub fn payment(r: &zoho::Payment) -> Result<Value, SyncError> {
 
 pub fn grade(r: &zoho::Grade) -> Result<Value, SyncError> {
     let mut p = Params::new();
-    let letter = r.grade.as_deref().map(str::trim).filter(|g| !g.is_empty() && *g != "-None-").map(str::to_owned);
     p.set("zoho_grade_id", r.id.to_string())
         .set("zoho_modified_time", modified_time("BTEC_Grades", &r.modified_time)?)
         .set("zoho_student_id", required_lookup("BTEC_Grades", "Student", &r.student)?)
         .datetime("zoho_created_time", &r.created_time)
         .lookup_id("zoho_class_id", &r.class)
-        .opt("grade", letter)
+        // The BTEC letter, as text (B14); the plugin validates it and reads `""` as no grade.
+        .text("grade", &r.grade)
         .text("grade_status", &r.grade_status)
         .text("unit_name", &r.btec_unit)
         .text("btec_grade_name", &r.btec_grade_name)
@@ -219,16 +264,69 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn seed<T: zoho::Module>(id: &str) -> T {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/zoho/");
+        let text = std::fs::read_to_string(format!("{path}{}.json", T::API_NAME)).unwrap();
+        let rows: Vec<Value> = serde_json::from_str(&text).unwrap();
+        let row = rows.into_iter().find(|r| r["id"] == id).unwrap();
+        zoho::records::decode(row).unwrap()
+    }
+
     #[test]
     fn money_reads_text_amounts() {
         assert_eq!(money(&Some("1,500.50 USD".into())), Some(1500.5));
+        assert_eq!(money(&Some("4,500.00".into())), Some(4500.0));
         assert_eq!(money(&Some("$ 0".into())), Some(0.0));
-        assert_eq!(money(&Some("n/a".into())), None);
+        assert_eq!(money(&Some("1,234,567.8".into())), Some(1_234_567.8));
+        assert_eq!(money(&Some("-250".into())), Some(-250.0));
+        assert_eq!(money(&Some("₺ 12000".into())), Some(12000.0));
+    }
+
+    #[test]
+    fn money_refuses_what_it_cannot_read_for_sure() {
+        for text in ["n/a", "4.500,00", "1,5", "12,34,567", "1.2.3", ".", "-", "1500.", "10 - 20", ""] {
+            assert_eq!(money(&Some(text.into())), None, "{text:?}");
+        }
         assert_eq!(money(&None), None);
     }
 
     #[test]
-    fn student_sends_only_known_fields_in_the_right_columns() {
+    fn student_maps_every_org_field_to_its_own_column() {
+        let v = student(&seed::<zoho::Student>("5398830000100000001")).unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "zoho_student_id": "5398830000100000001",
+                "zoho_modified_time": "2026-02-20T10:30:00+03:00",
+                "zoho_created_time": "2024-09-01T09:15:00+03:00",
+                "student_id": "S-2024-0001",
+                "first_name": "Omar",
+                "last_name": "Haddad",
+                "academic_email": "omar.haddad@students.college.example",
+                "email": "omar.h@mail.example",
+                "phone_number": "+90 555 010 0001",
+                "address": "12 Example Street",
+                "city": "Istanbul",
+                "nationality": "Jordan",
+                "national_id": "JO-0000001",
+                "gender": "Male",
+                "emergency_contact_name": "Lina Haddad",
+                "emergency_contact_phone": "+90 555 010 0099",
+                "status": "Active",
+                "major": "Computing",
+                "sub_major": "Software Engineering",
+                "registration_number": "BTEC-24-0001",
+                "academic_program": "HND Computing",
+                "registration_date": "2024-09-01",
+                "study_language": "English",
+                "date_of_birth": "2004-03-14",
+                "moodle_user_id": 27
+            })
+        );
+    }
+
+    #[test]
+    fn student_sends_only_known_fields() {
         let r: zoho::Student = zoho::records::decode(json!({
             "id": "5398830000100000001",
             "Name": "S-2024-0001",
@@ -243,34 +341,73 @@ mod tests {
         let v = student(&r).unwrap();
         assert_eq!(v["academic_email"], "sara@college.example");
         assert_eq!(v["email"], "sara.personal@example.com");
-        assert_eq!(v["student_id"], "S-2024-0001");
         assert!(v.get("phone_number").is_none(), "an empty Zoho field is not sent");
         assert!(v.get("moodle_user_id").is_none(), "a non-numeric Student_Moodle_ID is not sent");
-        assert_eq!(v["zoho_modified_time"], "2026-02-23T12:34:56+03:00");
+        let second = student(&seed::<zoho::Student>("5398830000100000002")).unwrap();
+        for absent in ["address", "national_id", "sub_major", "emergency_contact_name", "moodle_user_id"] {
+            assert!(second.get(absent).is_none(), "{absent}: null or empty in Zoho");
+        }
+        assert_eq!(second["first_name"], "سارة");
+    }
+
+    #[test]
+    fn picklist_none_clears_instead_of_storing_the_word() {
+        let r: zoho::Student = zoho::records::decode(json!({
+            "id": "1", "Gender": "-None-", "Status": " Active ", "Modified_Time": "2026-02-23T12:34:56+03:00"
+        }))
+        .unwrap();
+        let v = student(&r).unwrap();
+        assert_eq!(v["gender"], "");
+        assert_eq!(v["status"], "Active");
     }
 
     #[test]
     fn records_without_modified_time_or_parent_are_refused() {
         let r: zoho::Student = zoho::records::decode(json!({"id": "1"})).unwrap();
         assert_eq!(student(&r).unwrap_err().code(), "missing_modified_time");
-        let p: zoho::Payment = zoho::records::decode(json!({"id": "1", "Modified_Time": "2026-02-23T12:34:56+03:00"})).unwrap();
+        let p: zoho::Payment =
+            zoho::records::decode(json!({"id": "1", "Modified_Time": "2026-02-23T12:34:56+03:00"})).unwrap();
         assert_eq!(payment(&p).unwrap_err().code(), "missing_link");
+        let g: zoho::Grade =
+            zoho::records::decode(json!({"id": "1", "Modified_Time": "2026-02-23T12:34:56+03:00"})).unwrap();
+        assert_eq!(grade(&g).unwrap_err().code(), "missing_link");
+        let q: zoho::StudentRequest =
+            zoho::records::decode(json!({"id": "1", "Modified_Time": "2026-02-23T12:34:56+03:00"})).unwrap();
+        assert_eq!(request(&q).unwrap_err().code(), "missing_link");
+        let r: zoho::Registration =
+            zoho::records::decode(json!({"id": "1", "Modified_Time": "2026-02-23T12:34:56+03:00"})).unwrap();
+        assert_eq!(registration(&r).unwrap_err().code(), "missing_link");
     }
 
     #[test]
-    fn grade_letters_stay_text() {
-        let g: zoho::Grade = zoho::records::decode(json!({
-            "id": "8", "Student": {"id": "1", "name": "x"}, "Grade": "RR",
-            "Modified_Time": "2026-02-23T12:34:56+03:00"
-        }))
-        .unwrap();
-        assert_eq!(grade(&g).unwrap()["grade"], "RR");
-        let none: zoho::Grade = zoho::records::decode(json!({
-            "id": "8", "Student": {"id": "1", "name": "x"}, "Grade": "-None-",
-            "Modified_Time": "2026-02-23T12:34:56+03:00"
-        }))
-        .unwrap();
-        assert!(grade(&none).unwrap().get("grade").is_none());
+    fn registration_maps_the_org_fields_and_parses_text_amounts() {
+        let r = seed::<zoho::Registration>("5398830000100000501");
+        assert_eq!(
+            registration(&r).unwrap(),
+            json!({
+                "zoho_registration_id": "5398830000100000501",
+                "zoho_modified_time": "2026-02-18T13:10:00+03:00",
+                "zoho_student_id": "5398830000100000001",
+                "zoho_created_time": "2024-09-01T09:30:00+03:00",
+                "registration_number": "BTEC-24-0001",
+                "program_name": "BTEC Level 5 HND in Computing",
+                "registration_date": "2024-09-01",
+                "registration_status": "Active",
+                "currency": "USD",
+                "study_mode": "Onsite",
+                "total_fees": 4500.0,
+                "remaining_amount": 1500.0,
+                "number_of_installments": 3
+            })
+        );
+        assert_eq!(
+            installments(&r).unwrap(),
+            vec![
+                json!({"installment_number": 1, "due_date": "2024-09-15", "amount": 1500.0, "status": "Paid", "paid_date": "2024-09-12"}),
+                json!({"installment_number": 2, "due_date": "2025-02-15", "amount": 1500.0, "status": "Paid", "paid_date": "2025-02-20"}),
+                json!({"installment_number": 3, "due_date": "2026-03-15", "amount": 1500.0, "status": "Pending"}),
+            ]
+        );
     }
 
     #[test]
@@ -281,13 +418,95 @@ mod tests {
         }))
         .unwrap();
         let rows = installments(&r).unwrap();
-        assert_eq!(rows[0]["installment_number"], 1);
-        assert_eq!(rows[1]["due_date"], "2026-03-01");
+        assert_eq!(rows[0], json!({"installment_number": 1, "amount": 100.0}));
+        assert_eq!(rows[1], json!({"installment_number": 2, "due_date": "2026-03-01"}));
         let dup: zoho::Registration = zoho::records::decode(json!({
             "id": "5", "Student_ID": {"id": "1", "name": "x"}, "Modified_Time": "2026-02-23T12:34:56+03:00",
             "Payment_Schedule": [{"Installment_No": 1}, {"Installment_No": 1}]
         }))
         .unwrap();
         assert_eq!(installments(&dup).unwrap_err().code(), "duplicate_installment");
+    }
+
+    #[test]
+    fn payment_maps_the_org_fields_only() {
+        assert_eq!(
+            payment(&seed::<zoho::Payment>("5398830000100000601")).unwrap(),
+            json!({
+                "zoho_payment_id": "5398830000100000601",
+                "zoho_modified_time": "2025-02-20T11:05:00+03:00",
+                "zoho_registration_id": "5398830000100000501",
+                "zoho_created_time": "2025-02-20T11:00:00+03:00",
+                "payment_number": "PAY-0601",
+                "payment_amount": 1500.0,
+                "payment_date": "2025-02-20",
+                "payment_method": "Bank Transfer",
+                "payment_notes": "Second installment"
+            })
+        );
+    }
+
+    #[test]
+    fn grade_keeps_the_letter_and_the_outcomes_as_text() {
+        let v = grade(&seed::<zoho::Grade>("5398830000100000801")).unwrap();
+        let outcomes = v["learning_outcomes"].as_str().unwrap().to_owned();
+        let mut without = v.clone();
+        without.as_object_mut().unwrap().remove("learning_outcomes");
+        assert_eq!(
+            without,
+            json!({
+                "zoho_grade_id": "5398830000100000801",
+                "zoho_modified_time": "2026-02-21T17:30:00+03:00",
+                "zoho_student_id": "5398830000100000001",
+                "zoho_created_time": "2026-02-10T15:00:00+03:00",
+                "zoho_class_id": "5398830000100000401",
+                "grade": "M",
+                "grade_status": "Released",
+                "unit_name": "Unit 1: Programming",
+                "btec_grade_name": "Assignment 1",
+                "grade_number": "GR-0801",
+                "grade_date": "2026-02-09",
+                "feedback": "Good analysis of IDE features; evaluation needs more depth.",
+                "attempt_number": 1
+            })
+        );
+        let rows: Vec<Value> = serde_json::from_str(&outcomes).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1]["LO_Score"], "M");
+    }
+
+    #[test]
+    fn grade_letters_stay_text() {
+        for (zoho, sent) in [("RR", json!("RR")), ("Mapped", json!("Mapped")), ("-None-", json!(""))] {
+            let g: zoho::Grade = zoho::records::decode(json!({
+                "id": "8", "Student": {"id": "1", "name": "x"}, "Grade": zoho,
+                "Modified_Time": "2026-02-23T12:34:56+03:00"
+            }))
+            .unwrap();
+            assert_eq!(grade(&g).unwrap()["grade"], sent, "{zoho}");
+        }
+        let none: zoho::Grade = zoho::records::decode(json!({
+            "id": "8", "Student": {"id": "1", "name": "x"}, "Grade": null, "Modified_Time": "2026-02-23T12:34:56+03:00"
+        }))
+        .unwrap();
+        assert!(grade(&none).unwrap().get("grade").is_none());
+    }
+
+    #[test]
+    fn request_maps_reason_to_description_and_the_date_only() {
+        assert_eq!(
+            request(&seed::<zoho::StudentRequest>("5398830000100000901")).unwrap(),
+            json!({
+                "zoho_request_id": "5398830000100000901",
+                "zoho_modified_time": "2026-02-20T09:15:00+03:00",
+                "zoho_student_id": "5398830000100000001",
+                "zoho_created_time": "2026-02-19T12:00:00+03:00",
+                "request_number": "REQ-0901",
+                "request_type": "Late Submission",
+                "request_status": "Pending",
+                "request_date": "2026-02-19",
+                "description": "Medical leave during the submission week."
+            })
+        );
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod endpoint;
+pub mod event;
 mod response;
 
 use std::convert::Infallible;
@@ -59,15 +60,47 @@ pub trait Processor: Send + Sync + 'static {
 }
 
 /// The Lambda entry point shared by every function: one `App` built at cold start, one
-/// processor, every invocation through [`handle`].
+/// processor, every invocation through [`handle_event`]. The event is taken as plain JSON rather
+/// than through `lambda_http::run`, whose adapter panics on a body that claims to be base64 and is
+/// not (see [`event`]); everything else is `lambda_http`'s own request conversion.
 pub async fn run<P: Processor>(app: Arc<App>, function: Function, processor: P) -> Result<(), lambda_http::Error> {
     let processor = Arc::new(processor);
-    lambda_http::run(lambda_http::service_fn(move |request: Request| {
-        let app = app.clone();
-        let processor = processor.clone();
-        async move { Ok::<_, Infallible>(handle(&app, function, processor.as_ref(), request).await) }
-    }))
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |invocation: lambda_http::LambdaEvent<serde_json::Value>| {
+            let app = app.clone();
+            let processor = processor.clone();
+            async move {
+                let lambda_http::LambdaEvent { payload, context } = invocation;
+                let response = handle_event(&app, function, processor.as_ref(), &payload, Some(context)).await;
+                Ok::<_, Infallible>(event::gateway_response(&payload, &response))
+            }
+        },
+    ))
     .await
+}
+
+/// Handles one raw API Gateway event (REST or HTTP API) exactly as [`run`] does: an event that
+/// cannot be turned into a request is answered 400 like any other bad input.
+pub async fn handle_event(
+    app: &App,
+    function: Function,
+    processor: &dyn Processor,
+    raw_event: &serde_json::Value,
+    context: Option<lambda_http::Context>,
+) -> Response<Body> {
+    match event::request_from_event(raw_event) {
+        Ok(request) => handle(app, function, processor, event::with_context(request, context)).await,
+        Err(err) => {
+            tracing::info!(
+                request_id = %context.map(|c| c.request_id).unwrap_or_default(),
+                function = function.name(),
+                outcome = err.code,
+                http_status = err.status,
+                "webhook"
+            );
+            error_response(&err)
+        }
+    }
 }
 
 /// What the log line needs to know about a handled request.

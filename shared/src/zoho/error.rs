@@ -13,11 +13,7 @@ pub enum ZohoError {
     Unreachable { reason: String },
     /// 429, or 5xx, still failing when the retry budget ran out.
     #[error("Zoho answered HTTP {status}{code_text} after {attempts} attempt(s)", code_text = code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    Unavailable {
-        status: u16,
-        code: Option<String>,
-        attempts: u32,
-    },
+    Unavailable { status: u16, code: Option<String>, attempts: u32 },
     /// The token endpoint's throttle ("Access Denied": more than ten mints per refresh token in
     /// ten minutes). It clears by itself; until then this client refuses to mint again.
     #[error(
@@ -34,26 +30,17 @@ pub enum ZohoError {
     #[error("Zoho's token endpoint answered without an access token: {reason}")]
     TokenResponseInvalid { reason: String },
     /// 401/403 from the CRM that a fresh token did not cure (scope mismatch, no permission).
-    #[error("Zoho refused the request with HTTP {status} ({code}); check the OAuth scopes and the integration user's profile")]
+    #[error(
+        "Zoho refused the request with HTTP {status} ({code}); check the OAuth scopes and the integration user's profile"
+    )]
     Unauthorized { status: u16, code: String },
     /// Any other 4xx: the request is wrong (module name, query syntax). Repeating it changes
     /// nothing until the code or the org's configuration is fixed.
     #[error("Zoho rejected the request {operation}: HTTP {status} {code}: {message}")]
-    Rejected {
-        operation: String,
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Rejected { operation: String, status: u16, code: String, message: String },
     /// The per-record status of a write was not `SUCCESS`.
     #[error("Zoho did not update {module} record {id}: {code}{field_text}: {message}", field_text = field.as_deref().map(|f| format!(" on field {f}")).unwrap_or_default())]
-    RecordRejected {
-        module: String,
-        id: String,
-        code: String,
-        field: Option<String>,
-        message: String,
-    },
+    RecordRejected { module: String, id: String, code: String, field: Option<String>, message: String },
     /// The answer is not the JSON shape we expect (a record field of the wrong type included).
     #[error("Zoho's answer for {context} could not be read: {reason}")]
     Decode { context: String, reason: String },
@@ -62,13 +49,8 @@ pub enum ZohoError {
 /// Per-record codes that clear by themselves.
 const TRANSIENT_RECORD_CODES: &[&str] = &["RECORD_LOCKED"];
 /// Per-record codes that need a person: permissions, approvals, locked configuration.
-const OPERATOR_RECORD_CODES: &[&str] = &[
-    "AUTHORIZATION_FAILED",
-    "NO_PERMISSION",
-    "NOT_APPROVED",
-    "NOT_REVIEWED",
-    "INVALID_MODULE",
-];
+const OPERATOR_RECORD_CODES: &[&str] =
+    &["AUTHORIZATION_FAILED", "NO_PERMISSION", "NOT_APPROVED", "NOT_REVIEWED", "INVALID_MODULE"];
 
 impl ZohoError {
     /// Access Denied is `Retry::Now`: it clears by itself within ten minutes and no operator
@@ -138,15 +120,11 @@ mod tests {
 
     #[test]
     fn classification() {
-        let throttled = ZohoError::TokenThrottled {
-            retry_after_secs: 600,
-        };
+        let throttled = ZohoError::TokenThrottled { retry_after_secs: 600 };
         assert_eq!(throttled.retry(), Retry::Now);
         assert_eq!(throttled.http_status(), 503);
         assert_eq!(ZohoError::Timeout { seconds: 10 }.http_status(), 504);
-        let rejected = ZohoError::TokenRejected {
-            error: "invalid_code".into(),
-        };
+        let rejected = ZohoError::TokenRejected { error: "invalid_code".into() };
         assert_eq!(rejected.retry(), Retry::AfterFix);
         assert_eq!(rejected.http_status(), 503);
         let invalid = ZohoError::RecordRejected {
@@ -159,19 +137,9 @@ mod tests {
         assert_eq!(invalid.retry(), Retry::Never);
         assert_eq!(invalid.http_status(), 502);
         assert!(invalid.to_string().contains("Moodle_Class_ID"));
-        let limited = ZohoError::Unavailable {
-            status: 429,
-            code: None,
-            attempts: 3,
-        };
-        assert_eq!(
-            (limited.retry(), limited.http_status(), limited.code()),
-            (Retry::Now, 503, "zoho_rate_limited")
-        );
-        let decode = ZohoError::Decode {
-            context: "x".into(),
-            reason: "y".into(),
-        };
+        let limited = ZohoError::Unavailable { status: 429, code: None, attempts: 3 };
+        assert_eq!((limited.retry(), limited.http_status(), limited.code()), (Retry::Now, 503, "zoho_rate_limited"));
+        let decode = ZohoError::Decode { context: "x".into(), reason: "y".into() };
         assert!(!decode.is_retryable());
     }
 }

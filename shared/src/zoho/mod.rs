@@ -17,8 +17,8 @@ use serde_json::{Map, Value, json};
 
 pub use error::ZohoError;
 pub use records::{
-    Class, Criterion, CriterionLevel, Enrollment, Grade, GradingTemplateRow, Installment, Module,
-    Payment, Program, Registration, Student, StudentRequest, Teacher, Unit, decode,
+    Class, Criterion, CriterionLevel, Enrollment, Grade, GradingTemplateRow, Installment, Module, Payment, Program,
+    Registration, Student, StudentRequest, Teacher, Unit, decode,
 };
 pub use token::{LockState, MemoryTokenStore, SsmTokenStore, StoredToken, TokenStore, TokenStoreError};
 pub use values::{Lookup, ZohoDate, ZohoDateTime};
@@ -129,18 +129,9 @@ impl Answer {
 impl ZohoClient {
     /// The production client: SSM token sharing when `settings.token_cache_param` is set.
     pub fn new(http: reqwest::Client, settings: ZohoSettings) -> Self {
-        let token_store = settings
-            .token_cache_param
-            .as_ref()
-            .map(|p| Arc::new(SsmTokenStore::new(p.clone())) as Arc<dyn TokenStore>);
-        Self::with_options(
-            http,
-            settings,
-            ZohoOptions {
-                token_store,
-                ..ZohoOptions::default()
-            },
-        )
+        let token_store =
+            settings.token_cache_param.as_ref().map(|p| Arc::new(SsmTokenStore::new(p.clone())) as Arc<dyn TokenStore>);
+        Self::with_options(http, settings, ZohoOptions { token_store, ..ZohoOptions::default() })
     }
 
     pub fn with_options(http: reqwest::Client, settings: ZohoSettings, options: ZohoOptions) -> Self {
@@ -152,14 +143,7 @@ impl ZohoClient {
                 lock_ttl: options.store_lock_ttl,
             },
         );
-        Self {
-            inner: Arc::new(Inner {
-                http,
-                settings,
-                retry: options.retry,
-                cache,
-            }),
-        }
+        Self { inner: Arc::new(Inner { http, settings, retry: options.retry, cache }) }
     }
 
     /// Reads a record by id; `Ok(None)` when it does not exist (HTTP 204).
@@ -175,9 +159,7 @@ impl ZohoClient {
         check_module_name(module)?;
         let path = format!("/crm/v8/{module}/{id}");
         let operation = format!("GET {module}/{id}");
-        let answer = self
-            .crm(&operation, |http, base| http.get(format!("{base}{path}")))
-            .await?;
+        let answer = self.crm(&operation, |http, base| http.get(format!("{base}{path}"))).await?;
         match answer.status {
             204 => Ok(None),
             200 => {
@@ -194,11 +176,7 @@ impl ZohoClient {
 
     /// All records of `T` whose lookup `field` points at `id`, e.g. every `Enrollment` whose
     /// `Classes` is a class: COQL (exact and fresh, unlike Search), following every page.
-    pub async fn list_by_lookup<T: Module>(
-        &self,
-        field: &str,
-        id: &ZohoId,
-    ) -> Result<Vec<T>, ZohoError> {
+    pub async fn list_by_lookup<T: Module>(&self, field: &str, id: &ZohoId) -> Result<Vec<T>, ZohoError> {
         check_field_name(field)?;
         self.query(&format!("{field} = '{id}'")).await
     }
@@ -206,16 +184,8 @@ impl ZohoClient {
     /// Records of `T` matching a COQL condition (the text after `where`), every page. Quote values
     /// with [`coql_text`].
     pub async fn query<T: Module>(&self, condition: &str) -> Result<Vec<T>, ZohoError> {
-        let base = format!(
-            "select {} from {} where {condition}",
-            T::COQL_FIELDS,
-            T::API_NAME
-        );
-        self.coql_raw(&base)
-            .await?
-            .into_iter()
-            .map(records::decode)
-            .collect()
+        let base = format!("select {} from {} where {condition}", T::COQL_FIELDS, T::API_NAME);
+        self.coql_raw(&base).await?.into_iter().map(records::decode).collect()
     }
 
     /// Runs `select … from … where … [order by …]` (without `limit`) page by page and returns
@@ -224,24 +194,16 @@ impl ZohoClient {
         let mut rows = Vec::new();
         let mut offset = 0;
         loop {
-            let select_query =
-                format!("{query_without_limit} limit {offset}, {COQL_PAGE_SIZE}");
+            let select_query = format!("{query_without_limit} limit {offset}, {COQL_PAGE_SIZE}");
             let body = json!({ "select_query": select_query });
             let operation = format!("COQL (offset {offset})");
-            let answer = self
-                .crm(&operation, |http, base| {
-                    http.post(format!("{base}/crm/v8/coql")).json(&body)
-                })
-                .await?;
+            let answer =
+                self.crm(&operation, |http, base| http.post(format!("{base}/crm/v8/coql")).json(&body)).await?;
             let (page, more) = match answer.status {
                 204 => (Vec::new(), false),
                 200 => {
-                    let mut value =
-                        answer.json().ok_or_else(|| decode_error(&operation, "not JSON"))?;
-                    let more = value
-                        .pointer("/info/more_records")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false);
+                    let mut value = answer.json().ok_or_else(|| decode_error(&operation, "not JSON"))?;
+                    let more = value.pointer("/info/more_records").and_then(Value::as_bool).unwrap_or(false);
                     match value.get_mut("data").map(Value::take) {
                         Some(Value::Array(page)) => (page, more),
                         Some(Value::Null) | None => (Vec::new(), false),
@@ -291,17 +253,9 @@ impl ZohoClient {
         let body = json!({ "data": [Value::Object(fields)], "trigger": [] });
         let path = format!("/crm/v8/{module}/{id}");
         let operation = format!("PUT {module}/{id}");
-        let answer = self
-            .crm(&operation, |http, base| {
-                http.put(format!("{base}{path}")).json(&body)
-            })
-            .await?;
+        let answer = self.crm(&operation, |http, base| http.put(format!("{base}{path}")).json(&body)).await?;
         let value = answer.json();
-        let first = value
-            .as_ref()
-            .and_then(|v| v.get("data"))
-            .and_then(Value::as_array)
-            .and_then(|d| d.first());
+        let first = value.as_ref().and_then(|v| v.get("data")).and_then(Value::as_array).and_then(|d| d.first());
         let Some(first) = first else {
             return Err(if (200..300).contains(&answer.status) {
                 decode_error(&operation, "no per-record status")
@@ -311,19 +265,11 @@ impl ZohoClient {
         };
         let code = first.get("code").and_then(Value::as_str).unwrap_or("");
         if code == "SUCCESS" {
-            let modified_time = first
-                .pointer("/details/Modified_Time")
-                .and_then(Value::as_str)
-                .and_then(ZohoDateTime::parse);
-            return Ok(UpdateOutcome {
-                id: id.clone(),
-                modified_time,
-            });
+            let modified_time =
+                first.pointer("/details/Modified_Time").and_then(Value::as_str).and_then(ZohoDateTime::parse);
+            return Ok(UpdateOutcome { id: id.clone(), modified_time });
         }
-        let field = first
-            .pointer("/details/api_name")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let field = first.pointer("/details/api_name").and_then(Value::as_str).map(str::to_owned);
         Err(ZohoError::RecordRejected {
             module: module.to_owned(),
             id: id.to_string(),
@@ -357,27 +303,14 @@ impl ZohoClient {
         Ok(answer)
     }
 
-    async fn send_crm<F>(
-        &self,
-        operation: &str,
-        token: &AccessToken,
-        build: &F,
-    ) -> Result<Answer, ZohoError>
+    async fn send_crm<F>(&self, operation: &str, token: &AccessToken, build: &F) -> Result<Answer, ZohoError>
     where
         F: Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
     {
-        let base = self
-            .inner
-            .settings
-            .api_domain
-            .as_deref()
-            .unwrap_or(&token.api_domain);
+        let base = self.inner.settings.api_domain.as_deref().unwrap_or(&token.api_domain);
         self.inner
             .send(operation, || {
-                build(&self.inner.http, base).header(
-                    AUTHORIZATION,
-                    format!("Zoho-oauthtoken {}", token.token.expose()),
-                )
+                build(&self.inner.http, base).header(AUTHORIZATION, format!("Zoho-oauthtoken {}", token.token.expose()))
             })
             .await
     }
@@ -386,9 +319,7 @@ impl ZohoClient {
 struct TokenMinter<'a>(&'a Inner);
 
 impl Minter for TokenMinter<'_> {
-    fn mint(
-        &self,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<AccessToken, ZohoError>> + Send + '_>> {
+    fn mint(&self) -> std::pin::Pin<Box<dyn Future<Output = Result<AccessToken, ZohoError>> + Send + '_>> {
         Box::pin(self.0.mint())
     }
 }
@@ -403,11 +334,8 @@ impl Inner {
             ("client_secret", s.client_secret.expose()),
             ("refresh_token", s.refresh_token.expose()),
         ];
-        let answer = self
-            .send("token refresh", || self.http.post(&url).form(&form))
-            .await?;
-        let token =
-            token::parse_token_response(answer.status, &answer.body, s.api_domain.as_deref())?;
+        let answer = self.send("token refresh", || self.http.post(&url).form(&form)).await?;
+        let token = token::parse_token_response(answer.status, &answer.body, s.api_domain.as_deref())?;
         tracing::info!(
             expires_in_secs = token.expires_at_ms.saturating_sub(token::now_ms()) / 1000,
             "zoho access token minted"
@@ -440,33 +368,20 @@ impl Inner {
             };
             let (failure, hint) = match outcome {
                 Ok((status, hint, body)) if status == 429 || status >= 500 => {
-                    let answer = Answer {
-                        status,
-                        body: body,
-                    };
+                    let answer = Answer { status, body };
                     let hint = hint.or_else(|| body_retry_after(&answer));
-                    let error = ZohoError::Unavailable {
-                        status,
-                        code: error_code(&answer),
-                        attempts: attempt,
-                    };
+                    let error = ZohoError::Unavailable { status, code: error_code(&answer), attempts: attempt };
                     (error, hint)
                 }
                 Ok((status, _, body)) => {
-                    return Ok(Answer {
-                        status,
-                        body: body,
-                    });
+                    return Ok(Answer { status, body });
                 }
                 Err(error) => (error, None),
             };
             if attempt >= policy.max_attempts {
                 return Err(failure);
             }
-            let backoff = policy
-                .base_delay
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(policy.max_delay);
+            let backoff = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16)).min(policy.max_delay);
             // Half fixed, half random: spreads a burst of containers without ever retrying at once.
             let jittered = backoff / 2 + backoff.mul_f64(fastrand::f64() / 2.0);
             let delay = hint.map_or(jittered, |h| h.max(jittered / 4));
@@ -481,9 +396,7 @@ impl Inner {
 
     fn transport_error(&self, error: &reqwest::Error) -> ZohoError {
         if error.is_timeout() {
-            return ZohoError::Timeout {
-                seconds: self.settings.timeout.as_secs(),
-            };
+            return ZohoError::Timeout { seconds: self.settings.timeout.as_secs() };
         }
         // The URLs carry no secrets (the token is a header, credentials are in the form body),
         // so reqwest's text and its causes are safe to show.
@@ -511,11 +424,7 @@ fn body_retry_after(answer: &Answer) -> Option<Duration> {
 }
 
 fn error_code(answer: &Answer) -> Option<String> {
-    answer
-        .json()?
-        .get("code")
-        .and_then(Value::as_str)
-        .map(|c| c.chars().take(60).collect())
+    answer.json()?.get("code").and_then(Value::as_str).map(|c| c.chars().take(60).collect())
 }
 
 /// The CRM's "this token is no good" answers; a fresh token cures them. `OAUTH_SCOPE_MISMATCH`
@@ -534,30 +443,18 @@ fn rejection(operation: &str, answer: &Answer) -> ZohoError {
     let value = answer.json();
     let code = error_code(answer).unwrap_or_else(|| "NO_CODE".into());
     if answer.status == 401 || answer.status == 403 {
-        return ZohoError::Unauthorized {
-            status: answer.status,
-            code,
-        };
+        return ZohoError::Unauthorized { status: answer.status, code };
     }
     ZohoError::Rejected {
         operation: operation.to_owned(),
         status: answer.status,
         code,
-        message: short(
-            value
-                .as_ref()
-                .and_then(|v| v.get("message"))
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        ),
+        message: short(value.as_ref().and_then(|v| v.get("message")).and_then(Value::as_str).unwrap_or("")),
     }
 }
 
 fn decode_error(operation: &str, reason: &str) -> ZohoError {
-    ZohoError::Decode {
-        context: operation.to_owned(),
-        reason: reason.to_owned(),
-    }
+    ZohoError::Decode { context: operation.to_owned(), reason: reason.to_owned() }
 }
 
 fn short(text: &str) -> String {
@@ -565,11 +462,7 @@ fn short(text: &str) -> String {
 }
 
 fn is_api_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 100
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    !name.is_empty() && name.len() <= 100 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 fn check_module_name(module: &str) -> Result<(), ZohoError> {
@@ -623,23 +516,14 @@ mod tests {
 
     #[test]
     fn invalid_token_answers() {
-        let answer = |status, body: &str| Answer {
-            status,
-            body: body.as_bytes().to_vec(),
-        };
+        let answer = |status, body: &str| Answer { status, body: body.as_bytes().to_vec() };
         assert!(is_invalid_token(&answer(
             401,
             r#"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#
         )));
-        assert!(is_invalid_token(&answer(
-            401,
-            r#"{"code":"AUTHENTICATION_FAILURE"}"#
-        )));
+        assert!(is_invalid_token(&answer(401, r#"{"code":"AUTHENTICATION_FAILURE"}"#)));
         assert!(is_invalid_token(&answer(401, "")));
-        assert!(!is_invalid_token(&answer(
-            401,
-            r#"{"code":"OAUTH_SCOPE_MISMATCH"}"#
-        )));
+        assert!(!is_invalid_token(&answer(401, r#"{"code":"OAUTH_SCOPE_MISMATCH"}"#)));
         assert!(!is_invalid_token(&answer(200, r#"{"data":[]}"#)));
     }
 

@@ -31,15 +31,10 @@ pub fn decode<T: Module>(value: Value) -> Result<T, ZohoError> {
         .unwrap_or_default();
     let context = format!("{}{id_text}", T::API_NAME);
     if !value.is_object() {
-        return Err(ZohoError::Decode {
-            context,
-            reason: "the record is not a JSON object".into(),
-        });
+        return Err(ZohoError::Decode { context, reason: "the record is not a JSON object".into() });
     }
-    serde_path_to_error::deserialize(value).map_err(|e| ZohoError::Decode {
-        context,
-        reason: format!("field {}: {}", e.path(), e.inner()),
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| ZohoError::Decode { context, reason: format!("field {}: {}", e.path(), e.inner()) })
 }
 
 macro_rules! module {
@@ -162,11 +157,7 @@ pub struct Program {
     #[serde(rename = "Modified_Time", default, deserialize_with = "de::datetime")]
     pub modified_time: Option<ZohoDateTime>,
 }
-module!(
-    Program,
-    "Products",
-    "id, Product_Name, MoodleID, Program_Major, Created_Time, Modified_Time"
-);
+module!(Program, "Products", "id, Product_Name, MoodleID, Program_Major, Created_Time, Modified_Time");
 
 /// `BTEC_Classes`: one per Moodle course.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
@@ -369,19 +360,11 @@ pub struct Grade {
     #[serde(rename = "Attempt_Date", default, deserialize_with = "de::date")]
     pub attempt_date: Option<ZohoDate>,
     /// Subform rows kept as raw JSON: the plugin stores the array as one JSON string.
-    #[serde(
-        rename = "Learning_Outcomes_Assessm",
-        default,
-        deserialize_with = "de::raw_rows"
-    )]
+    #[serde(rename = "Learning_Outcomes_Assessm", default, deserialize_with = "de::raw_rows")]
     pub learning_outcomes_assessm: Vec<Value>,
     #[serde(rename = "Moodle_Grade_ID", default, deserialize_with = "de::text")]
     pub moodle_grade_id: Option<String>,
-    #[serde(
-        rename = "Moodle_Grade_Composite_Key",
-        default,
-        deserialize_with = "de::text"
-    )]
+    #[serde(rename = "Moodle_Grade_Composite_Key", default, deserialize_with = "de::text")]
     pub moodle_grade_composite_key: Option<String>,
     #[serde(rename = "Created_Time", default, deserialize_with = "de::datetime")]
     pub created_time: Option<ZohoDateTime>,
@@ -502,11 +485,7 @@ pub struct Unit {
     pub p9_description: Option<String>,
     #[serde(rename = "P10_description", default, deserialize_with = "de::text")]
     pub p10_description: Option<String>,
-    #[serde(
-        rename = "BTEC_Grading_Template_P1",
-        default,
-        deserialize_with = "de::rows"
-    )]
+    #[serde(rename = "BTEC_Grading_Template_P1", default, deserialize_with = "de::rows")]
     pub btec_grading_template_p1: Vec<GradingTemplateRow>,
     #[serde(rename = "M1_description", default, deserialize_with = "de::text")]
     pub m1_description: Option<String>,
@@ -590,11 +569,7 @@ impl Unit {
         ];
         let mut passes: Vec<Option<&str>> = on_record.iter().map(|d| d.as_deref()).collect();
         for slot in 0..10 {
-            passes.push(
-                self.btec_grading_template_p1
-                    .iter()
-                    .find_map(|row| row.pass_descriptions()[slot].as_deref()),
-            );
+            passes.push(self.btec_grading_template_p1.iter().find_map(|row| row.pass_descriptions()[slot].as_deref()));
         }
         let merits = [
             &self.m1_description,
@@ -617,26 +592,14 @@ impl Unit {
         ];
         let groups: [(&str, CriterionLevel, Vec<Option<&str>>); 3] = [
             ("P", CriterionLevel::Pass, passes),
-            (
-                "M",
-                CriterionLevel::Merit,
-                merits.iter().map(|d| d.as_deref()).collect(),
-            ),
-            (
-                "D",
-                CriterionLevel::Distinction,
-                distinctions.iter().map(|d| d.as_deref()).collect(),
-            ),
+            ("M", CriterionLevel::Merit, merits.iter().map(|d| d.as_deref()).collect()),
+            ("D", CriterionLevel::Distinction, distinctions.iter().map(|d| d.as_deref()).collect()),
         ];
         let mut out = Vec::new();
         for (prefix, level, descriptions) in groups {
             for (index, description) in descriptions.into_iter().enumerate() {
                 if let Some(text) = description.map(str::trim).filter(|t| !t.is_empty()) {
-                    out.push(Criterion {
-                        code: format!("{prefix}{}", index + 1),
-                        level,
-                        description: text.to_owned(),
-                    });
+                    out.push(Criterion { code: format!("{prefix}{}", index + 1), level, description: text.to_owned() });
                 }
             }
         }
@@ -667,11 +630,7 @@ mod tests {
         assert_eq!(s.email, None);
         assert_eq!(s.birth_date, None);
         assert_eq!(s.first_name, None);
-        assert_eq!(
-            s.program.unwrap().id.as_str(),
-            "5398830000100000201",
-            "lookup id"
-        );
+        assert_eq!(s.program.unwrap().id.as_str(), "5398830000100000201", "lookup id");
         assert_eq!(s.modified_time.unwrap().unix_seconds(), 1_771_839_296);
     }
 
@@ -689,8 +648,7 @@ mod tests {
 
         let err = decode::<Class>(json!({"id": "1", "Teacher": ["x"]})).unwrap_err();
         assert!(err.to_string().contains("Teacher"), "{err}");
-        let err = decode::<Class>(json!({"id": "1", "Teacher": {"id": "abc", "name": "x"}}))
-            .unwrap_err();
+        let err = decode::<Class>(json!({"id": "1", "Teacher": {"id": "abc", "name": "x"}})).unwrap_err();
         assert!(err.to_string().contains("Teacher"), "{err}");
         let err = decode::<Class>(json!("just a string")).unwrap_err();
         assert!(matches!(err, ZohoError::Decode { .. }));
@@ -702,10 +660,7 @@ mod tests {
         }))
         .unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains("Payment_Schedule") && text.contains("row 1"),
-            "{text}"
-        );
+        assert!(text.contains("Payment_Schedule") && text.contains("row 1"), "{text}");
         assert!(!text.contains("tomorrow-ish"), "{text}");
     }
 
@@ -726,9 +681,7 @@ mod tests {
         assert_eq!(r.payment_schedule[0].installment_no, Some(2));
         assert_eq!(r.payment_schedule[0].installment_amount, Some(1250.5));
         assert_eq!(r.payment_schedule[1].installment_no, Some(3));
-        let e: Enrollment =
-            decode(json!({"id": "7", "Synced_to_Moodle": "true", "Moodle_Course_ID": 12}))
-                .unwrap();
+        let e: Enrollment = decode(json!({"id": "7", "Synced_to_Moodle": "true", "Moodle_Course_ID": 12})).unwrap();
         assert_eq!(e.synced_to_moodle, Some(true));
         assert_eq!(e.moodle_course_id.as_deref(), Some("12"));
         let g: Grade = decode(json!({

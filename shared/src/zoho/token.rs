@@ -65,11 +65,7 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     fn try_lock<'a>(&'a self, holder: &'a str, until_ms: u64) -> StoreFuture<'a, LockState>;
     /// Gives the lock back; with `throttled_until_ms`, turns it into a throttle marker that tells
     /// every container not to mint before then.
-    fn release<'a>(
-        &'a self,
-        holder: &'a str,
-        throttled_until_ms: Option<u64>,
-    ) -> StoreFuture<'a, ()>;
+    fn release<'a>(&'a self, holder: &'a str, throttled_until_ms: Option<u64>) -> StoreFuture<'a, ()>;
 }
 
 /// The lock's value in a store.
@@ -86,9 +82,7 @@ impl LockRecord {
         if self.until_ms <= now {
             None
         } else if self.throttled {
-            Some(LockState::Throttled {
-                until_ms: self.until_ms,
-            })
+            Some(LockState::Throttled { until_ms: self.until_ms })
         } else {
             Some(LockState::Held)
         }
@@ -119,10 +113,7 @@ impl TokenStore for MemoryTokenStore {
 
     fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut guard = self
-                .inner
-                .lock()
-                .map_err(|_| TokenStoreError("poisoned".into()))?;
+            let mut guard = self.inner.lock().map_err(|_| TokenStoreError("poisoned".into()))?;
             guard.0 = Some(token.clone());
             Ok(())
         })
@@ -130,37 +121,20 @@ impl TokenStore for MemoryTokenStore {
 
     fn try_lock<'a>(&'a self, holder: &'a str, until_ms: u64) -> StoreFuture<'a, LockState> {
         Box::pin(async move {
-            let mut guard = self
-                .inner
-                .lock()
-                .map_err(|_| TokenStoreError("poisoned".into()))?;
+            let mut guard = self.inner.lock().map_err(|_| TokenStoreError("poisoned".into()))?;
             if let Some(state) = guard.1.as_ref().and_then(|l| l.state_for(now_ms())) {
                 return Ok(state);
             }
-            guard.1 = Some(LockRecord {
-                holder: holder.to_owned(),
-                until_ms,
-                throttled: false,
-            });
+            guard.1 = Some(LockRecord { holder: holder.to_owned(), until_ms, throttled: false });
             Ok(LockState::Acquired)
         })
     }
 
-    fn release<'a>(
-        &'a self,
-        holder: &'a str,
-        throttled_until_ms: Option<u64>,
-    ) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, holder: &'a str, throttled_until_ms: Option<u64>) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut guard = self
-                .inner
-                .lock()
-                .map_err(|_| TokenStoreError("poisoned".into()))?;
-            guard.1 = throttled_until_ms.map(|until_ms| LockRecord {
-                holder: holder.to_owned(),
-                until_ms,
-                throttled: true,
-            });
+            let mut guard = self.inner.lock().map_err(|_| TokenStoreError("poisoned".into()))?;
+            guard.1 =
+                throttled_until_ms.map(|until_ms| LockRecord { holder: holder.to_owned(), until_ms, throttled: true });
             Ok(())
         })
     }
@@ -181,9 +155,7 @@ pub struct SsmTokenStore {
 
 impl fmt::Debug for SsmTokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SsmTokenStore")
-            .field("parameter", &self.parameter)
-            .finish()
+        f.debug_struct("SsmTokenStore").field("parameter", &self.parameter).finish()
     }
 }
 
@@ -192,11 +164,7 @@ impl SsmTokenStore {
     /// a configured parameter never loads AWS configuration.
     pub fn new(parameter: impl Into<String>) -> Self {
         let parameter = parameter.into();
-        Self {
-            lock_parameter: format!("{parameter}-lock"),
-            parameter,
-            client: tokio::sync::OnceCell::new(),
-        }
+        Self { lock_parameter: format!("{parameter}-lock"), parameter, client: tokio::sync::OnceCell::new() }
     }
 
     /// With a ready client (tests against a local SSM endpoint).
@@ -216,22 +184,10 @@ impl SsmTokenStore {
     }
 
     async fn get(&self, name: &str, decrypt: bool) -> Result<Option<String>, TokenStoreError> {
-        let result = self
-            .client()
-            .await
-            .get_parameter()
-            .name(name)
-            .with_decryption(decrypt)
-            .send()
-            .await;
+        let result = self.client().await.get_parameter().name(name).with_decryption(decrypt).send().await;
         match result {
             Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_owned)),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_parameter_not_found()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(None),
             Err(e) => Err(ssm_error("GetParameter", name, &e)),
         }
     }
@@ -250,27 +206,15 @@ impl SsmTokenStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_parameter_already_exists()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_already_exists()) => Ok(false),
             Err(e) => Err(ssm_error("PutParameter", &self.lock_parameter, &e)),
         }
     }
 }
 
-fn ssm_error<E: std::error::Error + 'static>(
-    operation: &str,
-    name: &str,
-    error: &E,
-) -> TokenStoreError {
+fn ssm_error<E: std::error::Error + 'static>(operation: &str, name: &str, error: &E) -> TokenStoreError {
     // The SDK's error context names the operation and cause; it never contains parameter values.
-    TokenStoreError(format!(
-        "SSM {operation} {name}: {}",
-        aws_sdk_ssm::error::DisplayErrorContext(error)
-    ))
+    TokenStoreError(format!("SSM {operation} {name}: {}", aws_sdk_ssm::error::DisplayErrorContext(error)))
 }
 
 impl TokenStore for SsmTokenStore {
@@ -287,8 +231,7 @@ impl TokenStore for SsmTokenStore {
 
     fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let value =
-                serde_json::to_string(token).map_err(|e| TokenStoreError(e.to_string()))?;
+            let value = serde_json::to_string(token).map_err(|e| TokenStoreError(e.to_string()))?;
             self.client()
                 .await
                 .put_parameter()
@@ -305,11 +248,7 @@ impl TokenStore for SsmTokenStore {
 
     fn try_lock<'a>(&'a self, holder: &'a str, until_ms: u64) -> StoreFuture<'a, LockState> {
         Box::pin(async move {
-            let record = LockRecord {
-                holder: holder.to_owned(),
-                until_ms,
-                throttled: false,
-            };
+            let record = LockRecord { holder: holder.to_owned(), until_ms, throttled: false };
             if self.put_lock(&record, false).await? {
                 return Ok(LockState::Acquired);
             }
@@ -327,36 +266,17 @@ impl TokenStore for SsmTokenStore {
         })
     }
 
-    fn release<'a>(
-        &'a self,
-        holder: &'a str,
-        throttled_until_ms: Option<u64>,
-    ) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, holder: &'a str, throttled_until_ms: Option<u64>) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             if let Some(until_ms) = throttled_until_ms {
-                let record = LockRecord {
-                    holder: holder.to_owned(),
-                    until_ms,
-                    throttled: true,
-                };
+                let record = LockRecord { holder: holder.to_owned(), until_ms, throttled: true };
                 self.put_lock(&record, true).await?;
                 return Ok(());
             }
-            let result = self
-                .client()
-                .await
-                .delete_parameter()
-                .name(&self.lock_parameter)
-                .send()
-                .await;
+            let result = self.client().await.delete_parameter().name(&self.lock_parameter).send().await;
             match result {
                 Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_parameter_not_found()) =>
-                {
-                    Ok(())
-                }
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(()),
                 Err(e) => Err(ssm_error("DeleteParameter", &self.lock_parameter, &e)),
             }
         })
@@ -364,14 +284,12 @@ impl TokenStore for SsmTokenStore {
 }
 
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// The token the client sends, with where to send it.
-#[derive(Clone)]
+/// `Debug` is safe: `Secret` redacts the token.
+#[derive(Clone, Debug)]
 pub(crate) struct AccessToken {
     pub token: Secret,
     pub api_domain: String,
@@ -462,11 +380,7 @@ impl TokenCache {
     }
 
     /// The CRM rejected `rejected`: get a different token (minting at most once).
-    pub async fn replace(
-        &self,
-        rejected: &AccessToken,
-        minter: &dyn Minter,
-    ) -> Result<AccessToken, ZohoError> {
+    pub async fn replace(&self, rejected: &AccessToken, minter: &dyn Minter) -> Result<AccessToken, ZohoError> {
         let mut cooling_off = self.refresh.lock().await;
         if let Some(token) = self.fresh_current()
             && token.token != rejected.token
@@ -474,12 +388,11 @@ impl TokenCache {
             return Ok(token);
         }
         self.set_current(None);
-        self.refresh_locked(&mut cooling_off, Some(&rejected.token), minter)
-            .await
+        self.refresh_locked(&mut cooling_off, Some(&rejected.token), minter).await
     }
 
     /// A usable token from the store, unless it is the one the CRM just rejected.
-    async fn from_store(&self, store: &dyn TokenStore, rejected: Option<&Secret>) -> Option<AccessToken> {
+    async fn usable_stored(&self, store: &dyn TokenStore, rejected: Option<&Secret>) -> Option<AccessToken> {
         match store.load().await {
             Ok(Some(stored))
                 if self.is_fresh(stored.expires_at_ms)
@@ -504,16 +417,14 @@ impl TokenCache {
         if let Some(until) = *cooling_off {
             let now = Instant::now();
             if now < until {
-                return Err(ZohoError::TokenThrottled {
-                    retry_after_secs: (until - now).as_secs().max(1),
-                });
+                return Err(ZohoError::TokenThrottled { retry_after_secs: (until - now).as_secs().max(1) });
             }
             *cooling_off = None;
         }
 
         let mut locked = false;
         if let Some(store) = &self.store {
-            if let Some(token) = self.from_store(store.as_ref(), rejected).await {
+            if let Some(token) = self.usable_stored(store.as_ref(), rejected).await {
                 self.set_current(Some(token.clone()));
                 return Ok(token);
             }
@@ -525,7 +436,7 @@ impl TokenCache {
                     Ok(LockState::Acquired) => {
                         locked = true;
                         // Another container may have saved a token between our read and our lock.
-                        if let Some(token) = self.from_store(store.as_ref(), rejected).await {
+                        if let Some(token) = self.usable_stored(store.as_ref(), rejected).await {
                             self.release(store.as_ref(), None).await;
                             self.set_current(Some(token.clone()));
                             return Ok(token);
@@ -535,9 +446,7 @@ impl TokenCache {
                     Ok(LockState::Throttled { until_ms }) => {
                         let wait = Duration::from_millis(until_ms.saturating_sub(now_ms()));
                         *cooling_off = Some(Instant::now() + wait);
-                        return Err(ZohoError::TokenThrottled {
-                            retry_after_secs: wait.as_secs().max(1),
-                        });
+                        return Err(ZohoError::TokenThrottled { retry_after_secs: wait.as_secs().max(1) });
                     }
                     Ok(LockState::Held) => {
                         if Instant::now() >= deadline {
@@ -546,7 +455,7 @@ impl TokenCache {
                         }
                         tokio::time::sleep(pause).await;
                         pause = (pause * 2).min(Duration::from_secs(1));
-                        if let Some(token) = self.from_store(store.as_ref(), rejected).await {
+                        if let Some(token) = self.usable_stored(store.as_ref(), rejected).await {
                             self.set_current(Some(token.clone()));
                             return Ok(token);
                         }
@@ -614,30 +523,18 @@ pub(crate) fn parse_token_response(
 ) -> Result<AccessToken, ZohoError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| {
         if status >= 500 {
-            ZohoError::Unavailable {
-                status,
-                code: None,
-                attempts: 1,
-            }
+            ZohoError::Unavailable { status, code: None, attempts: 1 }
         } else {
-            ZohoError::TokenResponseInvalid {
-                reason: format!("HTTP {status}, body is not JSON"),
-            }
+            ZohoError::TokenResponseInvalid { reason: format!("HTTP {status}, body is not JSON") }
         }
     })?;
     let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::trim);
     let Some(access_token) = text("access_token").filter(|t| !t.is_empty()) else {
         let error = text("error").filter(|e| !e.is_empty());
         return Err(match error {
-            Some(e) if e.eq_ignore_ascii_case("Access Denied") => ZohoError::TokenThrottled {
-                retry_after_secs: 600,
-            },
-            Some(e) => ZohoError::TokenRejected {
-                error: e.chars().take(80).collect(),
-            },
-            None => ZohoError::TokenResponseInvalid {
-                reason: format!("HTTP {status}, no access_token and no error"),
-            },
+            Some(e) if e.eq_ignore_ascii_case("Access Denied") => ZohoError::TokenThrottled { retry_after_secs: 600 },
+            Some(e) => ZohoError::TokenRejected { error: e.chars().take(80).collect() },
+            None => ZohoError::TokenResponseInvalid { reason: format!("HTTP {status}, no access_token and no error") },
         });
     };
     let number = |key: &str| -> Option<f64> {
@@ -654,11 +551,8 @@ pub(crate) fn parse_token_response(
         (None, Some(v)) => v,
         (None, None) => 3600.0,
     };
-    let lifetime_secs = if lifetime_secs.is_finite() && lifetime_secs > 0.0 {
-        lifetime_secs.min(86_400.0)
-    } else {
-        3600.0
-    };
+    let lifetime_secs =
+        if lifetime_secs.is_finite() && lifetime_secs > 0.0 { lifetime_secs.min(86_400.0) } else { 3600.0 };
     let api_domain = match api_domain_override {
         Some(d) => d.to_owned(),
         None => text("api_domain")
@@ -690,19 +584,19 @@ mod tests {
         let left = t.expires_at_ms - now_ms();
         assert!((3_590_000..=3_600_000).contains(&left), "{left}");
 
-        let t = parse(r#"{"access_token":"1000.a","api_domain":"https://x.example","expires_in":3600000,"expires_in_sec":3600}"#).unwrap();
+        let t = parse(
+            r#"{"access_token":"1000.a","api_domain":"https://x.example","expires_in":3600000,"expires_in_sec":3600}"#,
+        )
+        .unwrap();
         assert!(t.expires_at_ms - now_ms() <= 3_600_000);
         let t = parse(r#"{"access_token":"1000.a","api_domain":"https://x.example","expires_in":3600000}"#).unwrap();
         assert!(t.expires_at_ms - now_ms() <= 3_600_000);
         let t = parse(r#"{"access_token":"1000.a","api_domain":"https://x.example","expires_in":"3600"}"#).unwrap();
         assert!(t.expires_at_ms - now_ms() > 3_000_000);
 
-        let t = parse_token_response(
-            200,
-            br#"{"access_token":"1000.a","expires_in":3600}"#,
-            Some("http://127.0.0.1:1"),
-        )
-        .unwrap();
+        let t =
+            parse_token_response(200, br#"{"access_token":"1000.a","expires_in":3600}"#, Some("http://127.0.0.1:1"))
+                .unwrap();
         assert_eq!(t.api_domain, "http://127.0.0.1:1");
     }
 
@@ -710,22 +604,14 @@ mod tests {
     fn token_errors_in_200_bodies() {
         assert_eq!(
             parse(r#"{"error":"invalid_code"}"#).unwrap_err(),
-            ZohoError::TokenRejected {
-                error: "invalid_code".into()
-            }
+            ZohoError::TokenRejected { error: "invalid_code".into() }
         );
         assert!(matches!(
             parse(r#"{"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"}"#).unwrap_err(),
             ZohoError::TokenThrottled { .. }
         ));
-        assert!(matches!(
-            parse(r#"{"access_token":""}"#).unwrap_err(),
-            ZohoError::TokenResponseInvalid { .. }
-        ));
-        assert!(matches!(
-            parse("<html>").unwrap_err(),
-            ZohoError::TokenResponseInvalid { .. }
-        ));
+        assert!(matches!(parse(r#"{"access_token":""}"#).unwrap_err(), ZohoError::TokenResponseInvalid { .. }));
+        assert!(matches!(parse("<html>").unwrap_err(), ZohoError::TokenResponseInvalid { .. }));
         assert!(matches!(
             parse_token_response(502, b"<html>", None).unwrap_err(),
             ZohoError::Unavailable { status: 502, .. }

@@ -65,8 +65,7 @@ impl ZohoDate {
     /// Unix seconds of this day's midnight at a fixed offset from UTC (the college's), e.g. the
     /// start date of a Moodle course.
     pub fn midnight_unix_at_offset(self, utc_offset_minutes: i32) -> i64 {
-        days_from_civil(self.year, self.month, self.day) * 86_400
-            - i64::from(utc_offset_minutes) * 60
+        days_from_civil(self.year, self.month, self.day) * 86_400 - i64::from(utc_offset_minutes) * 60
     }
 }
 
@@ -104,9 +103,7 @@ impl ZohoDateTime {
         }
         let mut rest = &text[19..];
         if let Some(fraction) = rest.strip_prefix('.') {
-            let end = fraction
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(fraction.len());
+            let end = fraction.find(|c: char| !c.is_ascii_digit()).unwrap_or(fraction.len());
             if end == 0 {
                 return None;
             }
@@ -129,14 +126,8 @@ impl ZohoDateTime {
             }
             _ => return None,
         };
-        let local = days_from_civil(date.year, date.month, date.day) * 86_400
-            + hour * 3600
-            + minute * 60
-            + second;
-        Some(Self {
-            text: text.to_owned(),
-            unix_seconds: local - offset_seconds,
-        })
+        let local = days_from_civil(date.year, date.month, date.day) * 86_400 + hour * 3600 + minute * 60 + second;
+        Some(Self { text: text.to_owned(), unix_seconds: local - offset_seconds })
     }
 
     pub fn as_str(&self) -> &str {
@@ -150,11 +141,7 @@ impl ZohoDateTime {
     /// The calendar date as written (in the datetime's own offset).
     pub fn date(&self) -> ZohoDate {
         // Parsing guaranteed the first ten characters are a valid date.
-        ZohoDate::parse(&self.text[0..10]).unwrap_or(ZohoDate {
-            year: 1970,
-            month: 1,
-            day: 1,
-        })
+        ZohoDate::parse(&self.text[0..10]).unwrap_or(ZohoDate { year: 1970, month: 1, day: 1 })
     }
 
     /// Formats Unix seconds as UTC (`…+00:00`), the shape Zoho accepts in COQL comparisons.
@@ -163,12 +150,7 @@ impl ZohoDateTime {
         let secs = unix_seconds.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
         Self {
-            text: format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
-                secs / 3600,
-                secs % 3600 / 60,
-                secs % 60
-            ),
+            text: format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00", secs / 3600, secs % 3600 / 60, secs % 60),
             unix_seconds,
         }
     }
@@ -183,9 +165,7 @@ impl Ord for ZohoDateTime {
     /// Instants compare by time, not by text: `+03:00` and `+00:00` forms of one instant are equal
     /// in order.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.unix_seconds
-            .cmp(&other.unix_seconds)
-            .then_with(|| self.text.cmp(&other.text))
+        self.unix_seconds.cmp(&other.unix_seconds).then_with(|| self.text.cmp(&other.text))
     }
 }
 
@@ -295,9 +275,7 @@ pub mod de {
     }
 
     /// Text that is sometimes a lookup (`BTEC_Grades.BTEC_Unit`): the lookup's name is taken.
-    pub fn text_or_lookup_name<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<String>, D::Error> {
+    pub fn text_or_lookup_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         let value = Value::deserialize(d)?;
         match value {
             Value::Object(ref map) => match map.get("name") {
@@ -328,8 +306,7 @@ pub mod de {
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => return Err(unexpected("a lookup id", &other)),
         };
-        let id = ZohoId::parse(&id)
-            .map_err(|e| D::Error::custom(format_args!("lookup id: {e}")))?;
+        let id = ZohoId::parse(&id).map_err(|e| D::Error::custom(format_args!("lookup id: {e}")))?;
         let name = match name {
             Some(v) if blank(&v) => None,
             Some(Value::String(s)) => Some(s),
@@ -346,9 +323,9 @@ pub mod de {
             return Ok(None);
         }
         match &value {
-            Value::String(s) => ZohoDate::parse(s.trim())
-                .map(Some)
-                .ok_or_else(|| D::Error::custom("expected a date YYYY-MM-DD")),
+            Value::String(s) => {
+                ZohoDate::parse(s.trim()).map(Some).ok_or_else(|| D::Error::custom("expected a date YYYY-MM-DD"))
+            }
             other => Err(unexpected("a date YYYY-MM-DD", other)),
         }
     }
@@ -359,9 +336,9 @@ pub mod de {
             return Ok(None);
         }
         match &value {
-            Value::String(s) => ZohoDateTime::parse(s.trim()).map(Some).ok_or_else(|| {
-                D::Error::custom("expected an ISO-8601 datetime with offset")
-            }),
+            Value::String(s) => ZohoDateTime::parse(s.trim())
+                .map(Some)
+                .ok_or_else(|| D::Error::custom("expected an ISO-8601 datetime with offset")),
             other => Err(unexpected("an ISO-8601 datetime", other)),
         }
     }
@@ -373,15 +350,11 @@ pub mod de {
             return Ok(None);
         }
         let parsed = match &value {
-            Value::Number(n) => n
-                .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         };
-        parsed
-            .map(Some)
-            .ok_or_else(|| unexpected("an integer", &value))
+        parsed.map(Some).ok_or_else(|| unexpected("an integer", &value))
     }
 
     /// A number (currency, decimal); numeric text is accepted.
@@ -432,9 +405,8 @@ pub mod de {
                     unexpected::<serde_json::Error>("an object", &row)
                 )));
             }
-            let decoded: T = serde_path_to_error::deserialize(row).map_err(|e| {
-                D::Error::custom(format_args!("row {index}: {}: {}", e.path(), e.inner()))
-            })?;
+            let decoded: T = serde_path_to_error::deserialize(row)
+                .map_err(|e| D::Error::custom(format_args!("row {index}: {}: {}", e.path(), e.inner())))?;
             out.push(decoded);
         }
         Ok(out)

@@ -1,0 +1,729 @@
+//! Classes: `class_updated` (the decision tree of [`crate::decision`]), `class_deleted`, and a
+//! class synced as the parent of an enrolment.
+//!
+//! One way to sync a class, whoever asks:
+//! 1. re-read the `BTEC_Classes` record (gone from Zoho → nothing is changed);
+//! 2. ask Moodle which course it links to the class (`local_mzi_get_moodle_ids`);
+//! 3. decide ([`decide`]), then carry the plan out: programme (category, major) and teacher from
+//!    Zoho, the teacher into the plugin, `local_mzi_create_class` (which finds or creates the one
+//!    course of the class under a lock, by the course `idnumber`), the write-back of
+//!    `Moodle_Class_ID` (with `"trigger": []`), and every `BTEC_Enrollment` of the class in
+//!    batches.
+//!
+//! A failure after Moodle changed is reported as [`SyncError::Incomplete`], never as success; a
+//! repeat of the webhook completes the rest, because the plugin finds the course again by its
+//! `idnumber` and the decision adopts it instead of creating a second one.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::enrollment::{self, BatchReport};
+use super::params::{self, Params};
+use super::{Entity, PluginResult, Synced, Trail, fetch, upsert};
+use crate::app::App;
+use crate::decision::{
+    ClassDecision, ClassFacts, LocalOnlyReason, MoodleView, Step, decide, decide_after_course_missing,
+};
+use crate::error::SyncError;
+use crate::ids::ZohoId;
+use crate::moodle::MoodleError;
+use crate::webhook::{Action, Outcome, OutcomeStatus};
+use crate::zoho::{self, Module};
+
+pub const CREATE_FUNCTION: &str = "local_mzi_create_class";
+pub const IDS_FUNCTION: &str = "local_mzi_get_moodle_ids";
+pub const TEACHER_FUNCTION: &str = "local_mzi_sync_teacher";
+/// The lookup field of `BTEC_Enrollments` that points at the class.
+pub const ENROLLMENT_CLASS_FIELD: &str = "Classes";
+/// The Zoho field that holds the course id.
+pub const MOODLE_CLASS_ID_FIELD: &str = "Moodle_Class_ID";
+/// How many failed enrolment ids an error message lists before it says "and N more".
+const LISTED_FAILURES: usize = 10;
+
+/// How much of a class to sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `class_updated`: the class, its course, then every enrolment of the class.
+    WithEnrollments,
+    /// The class as the parent of an enrolment: the enrolment that asked is sent right after,
+    /// so the class's other enrolments are not synced here.
+    ClassOnly,
+}
+
+/// What a class sync did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassReport {
+    pub decision: ClassDecision,
+    /// The plugin's answer to `local_mzi_create_class` or, for a cancelled class,
+    /// `local_mzi_delete_class`.
+    pub result: PluginResult,
+    /// The class's Moodle course, 0 when it has none (or in plan mode).
+    pub course_id: i64,
+    /// `Moodle_Class_ID` was written to Zoho by this sync.
+    pub wrote_back: bool,
+    /// The enrolment batch, when one ran.
+    pub enrollments: Option<BatchReport>,
+}
+
+impl From<&zoho::Class> for ClassFacts {
+    fn from(class: &zoho::Class) -> Self {
+        ClassFacts {
+            moodle_class_id: class.moodle_class_id.clone(),
+            status: class.class_status.clone(),
+            name: class.class_name.clone(),
+        }
+    }
+}
+
+/// `class_updated`: the whole decision tree, enrolments included.
+pub async fn class_updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+    let mut trail = Trail::new();
+    let Some(report) = sync(app, id, Scope::WithEnrollments, &mut trail).await? else {
+        return Ok(Synced::MissingInZoho.into_outcome(Entity::Class, id, trail));
+    };
+    let reason = match &report.decision {
+        _ if report.result.is_stale() => {
+            return Ok(Outcome::stale(
+                "Moodle already holds a newer version of this class (Modified_Time); nothing was changed",
+                trail.actions,
+            ));
+        }
+        ClassDecision::LocalOnly { reason: LocalOnlyReason::Cancelled } => Some(match report.course_id {
+            0 => "the class is cancelled: its local record is marked Cancelled; it has no Moodle course".to_owned(),
+            course => format!(
+                "the class is cancelled: its local record is marked Cancelled; Moodle course {course} is kept unchanged"
+            ),
+        }),
+        ClassDecision::LocalOnly { reason } => Some(format!("{}; Moodle courses were left alone", reason.as_str())),
+        _ => None,
+    };
+    Ok(Outcome { status: OutcomeStatus::Ok, actions: trail.actions, reason })
+}
+
+/// `class_deleted`: the plugin soft-deletes the class (status Cancelled) and keeps its course.
+/// Idempotent: a repeat answers `unchanged`, a class never synced `absent`.
+pub async fn class_deleted(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+    let mut trail = Trail::new();
+    let result = super::delete(app, Entity::Class, id, &mut trail).await?;
+    let course = result.int("course_id");
+    let reason = match (result.status.as_str(), course) {
+        ("absent", _) => "the class was never synced to Moodle; nothing to delete".to_owned(),
+        ("unchanged", 0) => "the class was already cancelled; it has no Moodle course".to_owned(),
+        ("unchanged", course) => {
+            format!(
+                "the class was already cancelled; Moodle course {course} is kept (courses are never deleted by the sync)"
+            )
+        }
+        (_, 0) => "the class is marked Cancelled; it has no Moodle course".to_owned(),
+        (_, course) => {
+            format!(
+                "the class is marked Cancelled; Moodle course {course} is kept (courses are never deleted by the sync)"
+            )
+        }
+    };
+    Ok(Outcome { status: OutcomeStatus::Ok, actions: trail.actions, reason: Some(reason) })
+}
+
+/// A class asked for by the plugin as the parent of an enrolment (`parent_missing`).
+pub async fn sync_as_parent(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+    Ok(match sync(app, id, Scope::ClassOnly, trail).await? {
+        None => Synced::MissingInZoho,
+        Some(report) => Synced::Applied(report.result),
+    })
+}
+
+/// Syncs one class; `None` when Zoho does not have it.
+pub async fn sync(app: &App, id: &ZohoId, scope: Scope, trail: &mut Trail) -> Result<Option<ClassReport>, SyncError> {
+    let Some(class) = fetch::<zoho::Class>(app, id, trail).await? else { return Ok(None) };
+    // Checked before anything is written: a record without it cannot be guarded against
+    // older data.
+    params::modified_time(zoho::Class::API_NAME, &class.modified_time)?;
+
+    let view = moodle_view(app, id, trail).await?;
+    let facts = ClassFacts::from(&class);
+    let decision = decide(&facts, &view);
+    trail.push(Action::new("decision", decision.name()).with_detail(json!({
+        "zoho_id": id,
+        "zoho_moodle_class_id": facts.moodle_class_id.as_deref().map(str::trim).filter(|v| !v.is_empty()),
+        "moodle_linked_course_id": view.linked_course_id,
+    })));
+
+    if let ClassDecision::Refuse { code, message } = &decision {
+        return Err(SyncError::invalid_record(code, message.clone()));
+    }
+    if decision.steps().contains(&Step::CancelLocalClass) {
+        let result = super::delete(app, Entity::Class, id, trail).await?;
+        let course_id = result.int("course_id");
+        return Ok(Some(ClassReport { decision, result, course_id, wrote_back: false, enrollments: None }));
+    }
+
+    let programme = read_programme(app, &class, trail).await;
+    let teacher = read_teacher(app, &class, trail).await?;
+    if let TeacherLookup::Found(record) = &teacher {
+        sync_teacher(app, record, trail).await?;
+    }
+    let (dates, date_note) = course_dates(&class, app.settings.college_utc_offset_minutes);
+    if let Some(note) = date_note {
+        trail.push(Action::new("course_enddate", "not_sent").with_detail(json!({"reason": note})));
+    }
+    let call = create_class_params(&class, &decision, &programme, &teacher, dates)?;
+
+    let result: PluginResult = match app.moodle.call(CREATE_FUNCTION, &call).await {
+        Ok(result) => result,
+        Err(error) if error.errorcode() == Some("coursemissing") => {
+            return Err(match decide_after_course_missing(&facts, &view) {
+                ClassDecision::Refuse { code, message } => SyncError::invalid_record(code, message),
+                _ => SyncError::Moodle(error),
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let course_id = result.int("course_id");
+    trail.push(Action::new(CREATE_FUNCTION, result.status_text()).with_detail(json!({
+        "zoho_id": id,
+        "course_id": course_id,
+        "course_action": result.text("course_action"),
+        "teacher_user_id": result.int("teacher_user_id"),
+        "teacher_status": result.text("teacher_status"),
+        "previous_teacher_removed": result.extra.get("previous_teacher_removed").cloned().unwrap_or(Value::Null),
+        "staff": staff_summary(&result),
+    })));
+
+    let mut report = ClassReport { decision, result, course_id, wrote_back: false, enrollments: None };
+    if report.result.is_stale() {
+        // A newer version of the class was synced meanwhile; that sync does the rest.
+        return Ok(Some(report));
+    }
+    let plan_mode = app.moodle.is_plan_mode();
+    if report.decision.has_course() && course_id <= 0 && !plan_mode {
+        return Err(SyncError::Moodle(MoodleError::UnexpectedResponse {
+            function: CREATE_FUNCTION.into(),
+            reason: format!("no course for class {id} after a {} decision", report.decision.name()),
+        }));
+    }
+
+    if report.decision.steps().contains(&Step::WriteBackCourseId) {
+        if plan_mode {
+            trail.push(
+                Action::new(format!("zoho.update {}", zoho::Class::API_NAME), "planned")
+                    .with_detail(json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "reason": "plan mode: the course id is not known"})),
+            );
+        } else {
+            write_back(app, id, course_id, trail).await.map_err(|source| SyncError::Incomplete {
+                code: "moodle_class_id_writeback_failed",
+                done: format!(
+                    "Moodle course {course_id} of class {id} is in place ({})",
+                    report.result.text("course_action")
+                ),
+                step: "writing Moodle_Class_ID back to Zoho",
+                source: Box::new(source),
+            })?;
+            report.wrote_back = true;
+        }
+    }
+
+    if scope == Scope::WithEnrollments && report.decision.steps().contains(&Step::SyncEnrollments) {
+        let done = || {
+            let written = if report.wrote_back { ", Moodle_Class_ID written to Zoho" } else { "" };
+            format!("class {id} is synced with Moodle course {course_id}{written}")
+        };
+        let batch = sync_enrollments(app, id, trail).await.map_err(|source| SyncError::Incomplete {
+            code: "enrollment_sync_failed",
+            done: done(),
+            step: "the enrolment sync",
+            source: Box::new(source),
+        })?;
+        let problem = enrollment_problem(&batch);
+        report.enrollments = Some(batch);
+        if let Some(source) = problem {
+            return Err(SyncError::Incomplete {
+                code: "enrollments_not_applied",
+                done: done(),
+                step: "applying some enrolments",
+                source: Box::new(source),
+            });
+        }
+    }
+    Ok(Some(report))
+}
+
+/// What Moodle knows of the class: the course the plugin links to it (its stored link if that
+/// course exists, else the course whose `idnumber` is `zoho-class-<id>`).
+async fn moodle_view(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<MoodleView, SyncError> {
+    #[derive(Debug, Default, Deserialize)]
+    struct Ids {
+        #[serde(default)]
+        classes: Vec<IdEntry>,
+    }
+    #[derive(Debug, Default, Deserialize)]
+    struct IdEntry {
+        #[serde(default)]
+        zoho_id: String,
+        #[serde(default)]
+        exists: bool,
+        #[serde(default)]
+        moodle_id: i64,
+    }
+    let ids: Ids = app.moodle.call(IDS_FUNCTION, &json!({"class_ids": [id]})).await?;
+    let entry = ids.classes.iter().find(|e| e.zoho_id == id.as_str());
+    let linked = entry.map(|e| e.moodle_id).filter(|c| *c > 0);
+    let result = match entry {
+        None if app.moodle.is_plan_mode() => "planned",
+        Some(e) if e.exists => "known",
+        _ => "unknown",
+    };
+    trail.push(Action::new(IDS_FUNCTION, result).with_detail(json!({"zoho_id": id, "course_id": linked})));
+    Ok(MoodleView { linked_course_id: linked, zoho_course_exists: None })
+}
+
+/// What the programme (`Products`) gives the course: its category and the major that selects
+/// extra default staff. Unreadable → both unknown: the course keeps its category (never moved to
+/// a default by accident) and the plugin keeps the stored major.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Programme {
+    category_id: Option<i64>,
+    major: Option<String>,
+}
+
+async fn read_programme(app: &App, class: &zoho::Class, trail: &mut Trail) -> Programme {
+    let step = format!("zoho.get {}", zoho::Program::API_NAME);
+    let Some(lookup) = &class.btec_program else {
+        trail.push(Action::new(step, "no_programme").with_detail(json!({"category": "kept"})));
+        return Programme::default();
+    };
+    let record = match app.zoho.get::<zoho::Program>(&lookup.id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => {
+            trail.push(Action::new(step, "not_found").with_detail(json!({"zoho_id": lookup.id, "category": "kept"})));
+            return Programme::default();
+        }
+        Err(error) => {
+            tracing::warn!(zoho_id = %lookup.id, code = error.code(), error = %error, "programme unreadable; the course category is kept");
+            trail.push(
+                Action::new(step, "unreadable")
+                    .with_detail(json!({"zoho_id": lookup.id, "error": error.code(), "category": "kept"})),
+            );
+            return Programme::default();
+        }
+    };
+    let programme = programme_of(&record);
+    trail.push(Action::new(step, "found").with_detail(json!({
+        "zoho_id": lookup.id,
+        "category_id": programme.category_id,
+        "category": if programme.category_id.is_some() { "set" } else { "kept" },
+    })));
+    programme
+}
+
+fn programme_of(record: &zoho::Program) -> Programme {
+    Programme {
+        category_id: record.moodle_id.as_deref().and_then(|v| v.trim().parse::<i64>().ok()).filter(|id| *id > 0),
+        major: record.program_major.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned),
+    }
+}
+
+/// The class's teacher as Zoho has it.
+#[derive(Debug, Clone, PartialEq)]
+enum TeacherLookup {
+    /// The class has no `Teacher`.
+    None,
+    Found(zoho::Teacher),
+    /// `Teacher` points at a record Zoho does not have.
+    Missing(ZohoId),
+}
+
+/// Reads the teacher. A failure stops the sync (retryable): going on without the teacher's
+/// e-mail would let the plugin re-enrol the previous teacher it has stored.
+async fn read_teacher(app: &App, class: &zoho::Class, trail: &mut Trail) -> Result<TeacherLookup, SyncError> {
+    let Some(lookup) = &class.teacher else { return Ok(TeacherLookup::None) };
+    Ok(match fetch::<zoho::Teacher>(app, &lookup.id, trail).await? {
+        Some(record) => TeacherLookup::Found(record),
+        None => TeacherLookup::Missing(lookup.id.clone()),
+    })
+}
+
+/// Keeps the plugin's teacher record current (teachers have no webhook of their own): the
+/// plugin falls back on it to find the teacher's Moodle account.
+async fn sync_teacher(app: &App, teacher: &zoho::Teacher, trail: &mut Trail) -> Result<(), SyncError> {
+    match params::teacher(teacher) {
+        Ok(value) => {
+            upsert(app, TEACHER_FUNCTION, json!({"teacher": value}), trail).await?;
+        }
+        Err(error) => {
+            trail.push(
+                Action::new(TEACHER_FUNCTION, "not_sent")
+                    .with_detail(json!({"zoho_id": teacher.id, "reason": error.code()})),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The course's start and end as Unix seconds: midnight of `Start_Date` and `End_Date` in the
+/// college's time zone, converted here and only here. An end before the start is not sent (Moodle
+/// refuses it); the note says why.
+pub fn course_dates(
+    class: &zoho::Class,
+    utc_offset_minutes: i32,
+) -> ((Option<i64>, Option<i64>), Option<&'static str>) {
+    let start = class.start_date.map(|d| d.midnight_unix_at_offset(utc_offset_minutes));
+    let end = class.end_date.map(|d| d.midnight_unix_at_offset(utc_offset_minutes));
+    match (start, end) {
+        (Some(s), Some(e)) if e < s => {
+            ((start, None), Some("End_Date is before Start_Date; the course end date is left as it is"))
+        }
+        _ => ((start, end), None),
+    }
+}
+
+/// The parameters of `local_mzi_create_class` for a decision.
+fn create_class_params(
+    class: &zoho::Class,
+    decision: &ClassDecision,
+    programme: &Programme,
+    teacher: &TeacherLookup,
+    (start, end): (Option<i64>, Option<i64>),
+) -> Result<Value, SyncError> {
+    let mut p = Params::new();
+    p.set("zoho_class_id", class.id.to_string())
+        .set("zoho_modified_time", params::modified_time(zoho::Class::API_NAME, &class.modified_time)?)
+        .datetime("zoho_created_time", &class.created_time)
+        .text("class_name", &class.class_name)
+        .text("class_short_name", &class.class_short_name)
+        .text("class_number", &class.name)
+        .text("class_status", &class.class_status)
+        .opt("class_major", programme.major.clone())
+        .lookup_id("program_zoho_id", &class.btec_program)
+        .lookup_id("unit_zoho_id", &class.unit)
+        .lookup_name("unit_name", &class.unit)
+        .date("start_date", &class.start_date)
+        .date("end_date", &class.end_date)
+        .opt("course_startdate", start)
+        .opt("course_enddate", end);
+    match teacher {
+        TeacherLookup::None => {}
+        TeacherLookup::Found(record) => {
+            // The e-mail always travels with the teacher it belongs to: when the new teacher has
+            // none, the stored one (perhaps the previous teacher's) is cleared, not kept.
+            let email = record.academic_email.as_deref().map(str::trim).unwrap_or("").to_owned();
+            p.set("teacher_zoho_id", record.id.to_string()).set("teacher_email", email);
+            p.lookup_name("teacher_name", &class.teacher);
+        }
+        TeacherLookup::Missing(id) => {
+            p.set("teacher_zoho_id", id.to_string()).set("teacher_email", "");
+            p.lookup_name("teacher_name", &class.teacher);
+        }
+    }
+    let mut call = Map::new();
+    call.insert("class".into(), p.into_value());
+    call.insert("createcourse".into(), Value::Bool(decision.create_course()));
+    if decision.expected_course_id() > 0 {
+        call.insert("expectedcourseid".into(), decision.expected_course_id().into());
+    }
+    if let Some(category) = programme.category_id {
+        call.insert("categoryid".into(), category.into());
+    }
+    Ok(Value::Object(call))
+}
+
+/// Writes the course id into the class's `Moodle_Class_ID` (the client sends `"trigger": []`, so
+/// the class rule does not fire again).
+async fn write_back(app: &App, id: &ZohoId, course_id: i64, trail: &mut Trail) -> Result<(), SyncError> {
+    let mut fields = Map::new();
+    fields.insert(MOODLE_CLASS_ID_FIELD.into(), Value::String(course_id.to_string()));
+    let step = format!("zoho.update {}", zoho::Class::API_NAME);
+    match app.zoho.update_record::<zoho::Class>(id, fields).await {
+        Ok(_) => {
+            trail.push(
+                Action::new(step, "updated")
+                    .with_detail(json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "course_id": course_id})),
+            );
+            Ok(())
+        }
+        Err(error) => {
+            trail.push(Action::new(step, "failed").with_detail(json!({"zoho_id": id, "error": error.code()})));
+            Err(SyncError::Zoho(error))
+        }
+    }
+}
+
+/// Every enrolment of the class (COQL, every page), sent in batches.
+async fn sync_enrollments(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<BatchReport, SyncError> {
+    let records: Vec<zoho::Enrollment> =
+        app.zoho.list_by_lookup::<zoho::Enrollment>(ENROLLMENT_CLASS_FIELD, id).await?;
+    trail.push(
+        Action::new(format!("zoho.coql {}", zoho::Enrollment::API_NAME), "found")
+            .with_detail(json!({"class_zoho_id": id, "records": records.len()})),
+    );
+    // An empty class sends nothing (the plugin's list cannot be empty).
+    let report = enrollment::sync_batch(app, &records, trail).await?;
+    let mut enrol_actions = std::collections::BTreeMap::<String, usize>::new();
+    for result in &report.results {
+        let action = result.text("enrol_action");
+        if !action.is_empty() {
+            *enrol_actions.entry(action.to_owned()).or_default() += 1;
+        }
+    }
+    let mut summary = report.summary();
+    summary["enrol_actions"] = json!(enrol_actions);
+    summary["not_sent_ids"] =
+        json!(report.not_sent.iter().map(|(id, why)| json!({"zoho_id": id, "reason": why})).collect::<Vec<_>>());
+    trail.push(Action::new("enrollments", "synced").with_detail(summary));
+    Ok(report)
+}
+
+/// The enrolments Moodle could not apply (`failed`, or a parent that could not be resolved), as
+/// one error: retryable when any item failed for a transient reason.
+fn enrollment_problem(report: &BatchReport) -> Option<SyncError> {
+    let unapplied: Vec<&PluginResult> =
+        report.results.iter().filter(|r| r.status == "failed" || r.status == "parent_missing").collect();
+    if unapplied.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = unapplied
+        .iter()
+        .take(LISTED_FAILURES)
+        .map(|r| match r.status.as_str() {
+            "failed" => format!("{} ({})", r.zoho_id, r.text("errorcode")),
+            _ => {
+                let why = report
+                    .parent_failures
+                    .iter()
+                    .find(|f| f.entity == r.parent_entity && f.zoho_id == r.parent_zoho_id)
+                    .map(|f| format!(": {}", f.code))
+                    .unwrap_or_default();
+                format!("{} (its {} {} could not be synced{why})", r.zoho_id, r.parent_entity, r.parent_zoho_id)
+            }
+        })
+        .collect();
+    let more = unapplied.len().saturating_sub(LISTED_FAILURES);
+    let message = format!(
+        "{} of {} enrolments were not applied: {}{}",
+        unapplied.len(),
+        report.results.len(),
+        listed.join(", "),
+        if more > 0 { format!(" and {more} more") } else { String::new() }
+    );
+    // A transient item error (a lock timeout, a database hiccup) clears on a repeat; the rest
+    // need the data fixed.
+    let transient = unapplied.iter().map(|r| r.text("errorcode")).find(|code| {
+        !code.is_empty()
+            && MoodleError::Exception {
+                function: enrollment::UPDATE_FUNCTION.into(),
+                exception: "batch item".into(),
+                errorcode: Some((*code).to_owned()),
+                message: String::new(),
+            }
+            .is_retryable()
+    });
+    Some(match transient {
+        Some(code) => SyncError::Moodle(MoodleError::Exception {
+            function: enrollment::UPDATE_FUNCTION.into(),
+            exception: "batch item".into(),
+            errorcode: Some(code.to_owned()),
+            message,
+        }),
+        None => SyncError::invalid_record("enrollments_not_applied", message),
+    })
+}
+
+/// The default staff the plugin enrolled, without user names (they can be e-mail addresses).
+fn staff_summary(result: &PluginResult) -> Value {
+    let staff = result.extra.get("staff").and_then(Value::as_array);
+    let mut by_status = std::collections::BTreeMap::<String, usize>::new();
+    let mut skipped = Vec::new();
+    for item in staff.into_iter().flatten() {
+        let status = item.get("status").and_then(Value::as_str).unwrap_or("");
+        *by_status.entry(status.to_owned()).or_default() += 1;
+        if status == "skipped" {
+            skipped.push(json!({
+                "role": item.get("role").cloned().unwrap_or(Value::Null),
+                "reason": item.get("reason").cloned().unwrap_or(Value::Null),
+            }));
+        }
+    }
+    json!({"by_status": by_status, "skipped": skipped})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(extra: Value) -> zoho::Class {
+        let mut base = json!({
+            "id": "5398830000100000401",
+            "Name": "CL-0401",
+            "Class_Name": "Programming L5",
+            "Class_Short_Name": "PROG-L5",
+            "BTEC_Program": {"name": "HND", "id": "5398830000100000201"},
+            "Unit": {"name": "Unit 1", "id": "5398830000100000301"},
+            "Teacher": {"name": "T", "id": "5398830000100000101"},
+            "Class_Status": "Active",
+            "Start_Date": "2026-03-02",
+            "End_Date": "2026-06-26",
+            "Modified_Time": "2026-02-22T09:00:00+03:00"
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        zoho::records::decode(base).unwrap()
+    }
+
+    fn teacher(email: Option<&str>) -> zoho::Teacher {
+        let mut v = json!({"id": "5398830000100000101", "Modified_Time": "2026-01-10T12:00:00+03:00"});
+        if let Some(e) = email {
+            v["Academic_Email"] = json!(e);
+        }
+        zoho::records::decode(v).unwrap()
+    }
+
+    #[test]
+    fn dates_are_local_midnights_converted_once() {
+        // 2026-03-02 00:00 at GMT+3 is 2026-03-01 21:00 UTC.
+        let ((start, end), note) = course_dates(&class(json!({})), 180);
+        assert_eq!(start, Some(1_772_398_800));
+        assert_eq!(end, Some(1_782_421_200));
+        assert_eq!(note, None);
+        // The recorded fixture's dates: 2026-03-01 and 2026-06-30 at GMT+3.
+        let ((start, end), _) =
+            course_dates(&class(json!({"Start_Date": "2026-03-01", "End_Date": "2026-06-30"})), 180);
+        assert_eq!((start, end), (Some(1_772_312_400), Some(1_782_766_800)));
+        let ((start, _), _) = course_dates(&class(json!({})), 0);
+        assert_eq!(start, Some(1_772_409_600), "UTC midnight with offset 0");
+        let ((start, end), _) = course_dates(&class(json!({"Start_Date": null, "End_Date": ""})), 180);
+        assert_eq!((start, end), (None, None), "no date, no parameter");
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_not_sent() {
+        let ((start, end), note) = course_dates(&class(json!({"End_Date": "2026-01-01"})), 180);
+        assert!(start.is_some());
+        assert_eq!(end, None);
+        assert!(note.is_some());
+    }
+
+    #[test]
+    fn programme_gives_category_and_major_only_when_usable() {
+        let read = |v: Value| programme_of(&zoho::records::decode(v).unwrap());
+        assert_eq!(
+            read(json!({"id": "1", "MoodleID": " 4 ", "Program_Major": "IT"})),
+            Programme { category_id: Some(4), major: Some("IT".into()) }
+        );
+        for bad in [json!("abc"), json!("0"), json!("-2"), json!(""), Value::Null] {
+            assert_eq!(read(json!({"id": "1", "MoodleID": bad})).category_id, None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn create_params_follow_the_decision() {
+        let c = class(json!({}));
+        let programme = Programme { category_id: Some(4), major: Some("IT".into()) };
+        let t = TeacherLookup::Found(teacher(Some("teacher@college.example")));
+        let v = create_class_params(&c, &ClassDecision::CreateCourse, &programme, &t, (Some(1), Some(2))).unwrap();
+        assert_eq!(v["createcourse"], true);
+        assert!(v.get("expectedcourseid").is_none());
+        assert_eq!(v["categoryid"], 4);
+        let class = &v["class"];
+        assert_eq!(class["zoho_class_id"], "5398830000100000401");
+        assert_eq!(class["class_major"], "IT");
+        assert_eq!(class["teacher_email"], "teacher@college.example");
+        assert_eq!(class["teacher_zoho_id"], "5398830000100000101");
+        assert_eq!(class["program_zoho_id"], "5398830000100000201");
+        assert_eq!(class["class_number"], "CL-0401");
+        assert_eq!((class["course_startdate"].as_i64(), class["course_enddate"].as_i64()), (Some(1), Some(2)));
+        assert_eq!(class["start_date"], "2026-03-02");
+
+        let update = ClassDecision::UpdateCourse { course_id: 12 };
+        let v = create_class_params(&c, &update, &Programme::default(), &t, (None, None)).unwrap();
+        assert_eq!(v["createcourse"], false);
+        assert_eq!(v["expectedcourseid"], 12);
+        assert!(v.get("categoryid").is_none(), "an unknown category is never sent: the course keeps its own");
+        assert!(v["class"].get("class_major").is_none());
+        assert!(v["class"].get("course_startdate").is_none());
+    }
+
+    #[test]
+    fn the_teacher_email_always_belongs_to_the_teacher_sent() {
+        let c = class(json!({}));
+        let d = ClassDecision::CreateCourse;
+        let p = Programme::default();
+        let v = create_class_params(&c, &d, &p, &TeacherLookup::Found(teacher(None)), (None, None)).unwrap();
+        assert_eq!(v["class"]["teacher_email"], "", "cleared, so the previous teacher's e-mail is not reused");
+        let missing = TeacherLookup::Missing(ZohoId::parse("5398830000100000199").unwrap());
+        let v = create_class_params(&c, &d, &p, &missing, (None, None)).unwrap();
+        assert_eq!(v["class"]["teacher_zoho_id"], "5398830000100000199");
+        assert_eq!(v["class"]["teacher_email"], "");
+        let v =
+            create_class_params(&class(json!({"Teacher": null})), &d, &p, &TeacherLookup::None, (None, None)).unwrap();
+        assert!(v["class"].get("teacher_email").is_none() && v["class"].get("teacher_zoho_id").is_none());
+    }
+
+    #[test]
+    fn a_class_without_modified_time_is_refused() {
+        let c: zoho::Class = zoho::records::decode(json!({"id": "1", "Class_Name": "N"})).unwrap();
+        let err = create_class_params(
+            &c,
+            &ClassDecision::CreateCourse,
+            &Programme::default(),
+            &TeacherLookup::None,
+            (None, None),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "missing_modified_time");
+    }
+
+    fn item(status: &str, id: &str, errorcode: &str) -> PluginResult {
+        serde_json::from_value(json!({"status": status, "zoho_id": id, "errorcode": errorcode,
+            "parent_entity": if status == "parent_missing" { "student" } else { "" },
+            "parent_zoho_id": if status == "parent_missing" { "9" } else { "" }}))
+        .unwrap()
+    }
+
+    #[test]
+    fn unapplied_enrolments_are_an_error_classified_by_cause() {
+        let ok =
+            BatchReport { results: vec![item("created", "1", ""), item("unchanged", "2", "")], ..Default::default() };
+        assert!(enrollment_problem(&ok).is_none());
+
+        let bad_data = BatchReport {
+            results: vec![
+                item("created", "1", ""),
+                item("failed", "2", "invalidtimestamp"),
+                item("parent_missing", "3", ""),
+            ],
+            ..Default::default()
+        };
+        let err = enrollment_problem(&bad_data).unwrap();
+        assert_eq!(err.retry(), crate::error::Retry::Never);
+        let text = err.to_string();
+        assert!(
+            text.contains("2 of 3") && text.contains("2 (invalidtimestamp)") && text.contains("student 9"),
+            "{text}"
+        );
+
+        let transient = BatchReport {
+            results: vec![item("failed", "2", "invalidtimestamp"), item("failed", "4", "locktimeout")],
+            ..Default::default()
+        };
+        assert!(enrollment_problem(&transient).unwrap().retry().is_retryable());
+
+        let many = BatchReport {
+            results: (0..25).map(|i| item("failed", &i.to_string(), "x")).collect(),
+            ..Default::default()
+        };
+        assert!(enrollment_problem(&many).unwrap().to_string().contains("and 15 more"));
+    }
+
+    #[test]
+    fn staff_summary_leaves_user_names_out() {
+        let result: PluginResult = serde_json::from_value(json!({"status": "updated", "staff": [
+            {"user": "it.support@college.example", "role": "editingteacher", "userid": 5, "status": "enrolled", "reason": ""},
+            {"user": "ceo", "role": "manager", "userid": 0, "status": "skipped", "reason": "usernotfound"}
+        ]}))
+        .unwrap();
+        let summary = staff_summary(&result);
+        assert_eq!(summary["by_status"]["enrolled"], 1);
+        assert_eq!(summary["skipped"][0]["reason"], "usernotfound");
+        assert!(!summary.to_string().contains("college.example") && !summary.to_string().contains("ceo"));
+    }
+}
