@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::capture::FailureSink;
 use crate::config::{ConfigError, Settings};
 use crate::moodle::MoodleClient;
 use crate::zoho::ZohoClient;
@@ -11,12 +12,20 @@ pub struct App {
     pub settings: Settings,
     pub moodle: MoodleClient,
     pub zoho: ZohoClient,
+    /// Where a failed webhook is kept before the function answers (`shared::capture`). `None`
+    /// (what [`App::new`] builds): failures are answered 5xx/4xx and nothing is kept.
+    pub failure_sink: Option<Arc<dyn FailureSink>>,
 }
 
 impl App {
     /// Builds the clients from validated settings. One `reqwest::Client` (one connection pool)
     /// serves both Moodle and Zoho for the life of the process.
     pub fn new(settings: Settings) -> Arc<Self> {
+        Self::with_failure_sink(settings, None)
+    }
+
+    /// As [`App::new`], with failed webhooks kept in `failure_sink` (tests inject a spool here).
+    pub fn with_failure_sink(settings: Settings, failure_sink: Option<Arc<dyn FailureSink>>) -> Arc<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(5))
             .pool_idle_timeout(std::time::Duration::from_secs(60))
@@ -25,11 +34,18 @@ impl App {
             .expect("the HTTP client has a static, valid configuration");
         let moodle = MoodleClient::new(http.clone(), settings.moodle.target.clone(), settings.moodle.timeout);
         let zoho = ZohoClient::new(http, settings.zoho.clone());
-        Arc::new(Self { settings, moodle, zoho })
+        Arc::new(Self { settings, moodle, zoho, failure_sink })
     }
 
-    /// Cold start: the environment (and `.env`), secrets from SSM where `*_PARAM` says so.
+    /// Cold start: the environment (and `.env`), secrets from SSM where `*_PARAM` says so, and
+    /// the failure sink (SQS with `RETRY_QUEUE_URL`, else the spool outside Lambda).
     pub async fn from_environment() -> Result<Arc<Self>, ConfigError> {
-        Ok(Self::new(Settings::load().await?))
+        let settings = Settings::load().await?;
+        let sink = crate::capture::sink_from_settings(&settings.capture).await;
+        match &sink {
+            Some(sink) => tracing::info!(sink = sink.kind(), "failed webhooks are captured for retry"),
+            None => tracing::warn!("no failure sink configured (RETRY_QUEUE_URL/SPOOL_DIR): failed webhooks are only answered 5xx"),
+        }
+        Ok(Self::with_failure_sink(settings, sink))
     }
 }

@@ -31,6 +31,62 @@ pub struct Settings {
     /// The college's offset from UTC, used to turn Zoho dates (local calendar days) into Moodle
     /// timestamps. GMT+3 unless `COLLEGE_UTC_OFFSET_MINUTES` says otherwise.
     pub college_utc_offset_minutes: i32,
+    /// Where failed webhooks are kept, how they are retried, where reconciliation keeps its
+    /// cursor (`docs/NOTHING-LOST.md`).
+    pub capture: CaptureSettings,
+}
+
+/// Failure capture, retry and reconciliation settings: `RETRY_QUEUE_URL` and
+/// `DEAD_LETTER_QUEUE_URL` (both or neither), `SPOOL_DIR` (default `./.spool` outside Lambda),
+/// `MAX_ATTEMPTS` (default 8), `RETRY_BASE_DELAY_SECONDS` (default 30), `RECONCILE_CURSOR_PARAM`
+/// (SSM parameter) or `RECONCILE_CURSOR_FILE` (default `<spool>/reconcile-cursor.json`),
+/// `RECONCILE_BUDGET` (Zoho calls per run, default 500), `RECONCILE_CONCURRENCY` (Moodle, default 4).
+#[derive(Debug, Clone)]
+pub struct CaptureSettings {
+    pub queues: Option<crate::capture::QueueUrls>,
+    pub spool_dir: Option<std::path::PathBuf>,
+    pub retry: crate::capture::RetrySchedule,
+    pub cursor_param: Option<String>,
+    pub cursor_file: Option<std::path::PathBuf>,
+    pub reconcile_budget: u32,
+    pub reconcile_concurrency: usize,
+}
+
+impl CaptureSettings {
+    pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
+        let queues = match (source.get("RETRY_QUEUE_URL"), source.get("DEAD_LETTER_QUEUE_URL")) {
+            (None, None) => None,
+            (Some(retry), Some(dead)) => Some(crate::capture::QueueUrls {
+                retry: validate_url("RETRY_QUEUE_URL", retry)?,
+                dead_letter: validate_url("DEAD_LETTER_QUEUE_URL", dead)?,
+            }),
+            (Some(_), None) => return Err(ConfigError::Missing { name: "DEAD_LETTER_QUEUE_URL" }),
+            (None, Some(_)) => return Err(ConfigError::Missing { name: "RETRY_QUEUE_URL" }),
+        };
+        let in_lambda = source.get("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let spool_dir = match source.get("SPOOL_DIR") {
+            Some(dir) => Some(std::path::PathBuf::from(dir)),
+            // In Lambda only /tmp is writable and it does not outlive the container: no spool.
+            None if in_lambda => None,
+            None => Some(std::path::PathBuf::from("./.spool")),
+        };
+        let cursor_file = source
+            .get("RECONCILE_CURSOR_FILE")
+            .map(std::path::PathBuf::from)
+            .or_else(|| spool_dir.as_ref().map(|d| d.join("reconcile-cursor.json")));
+        Ok(Self {
+            queues,
+            spool_dir,
+            retry: crate::capture::RetrySchedule {
+                max_attempts: integer(source, "MAX_ATTEMPTS", 8, 1..=100)?,
+                base_delay_seconds: integer(source, "RETRY_BASE_DELAY_SECONDS", 30, 0..=900)?,
+            },
+            cursor_param: source.get("RECONCILE_CURSOR_PARAM").map(str::to_owned),
+            cursor_file,
+            reconcile_budget: integer(source, "RECONCILE_BUDGET", 500, 1..=1_000_000)?,
+            reconcile_concurrency: integer(source, "RECONCILE_CONCURRENCY", 4, 1..=32)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +243,7 @@ impl Settings {
                 token_cache_param: source.get("ZOHO_TOKEN_CACHE_PARAM").map(str::to_owned),
             },
             college_utc_offset_minutes: integer(source, "COLLEGE_UTC_OFFSET_MINUTES", 180, -720..=840)?,
+            capture: CaptureSettings::from_source(source)?,
         })
     }
 }

@@ -4,7 +4,7 @@ use crate::moodle::MoodleError;
 use crate::zoho::ZohoError;
 
 /// What a failure means for the caller: retry now, fix something then replay, or give up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Retry {
     /// A transient fault (network, timeout, 5xx, 429): the same request will probably succeed.

@@ -1,15 +1,6 @@
-//! Lambda entry point: configuration and clients once per cold start, then every invocation
-//! through the shared webhook edge.
+//! Lambda entry point; the processing is in the library (`enrol::Enrol`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let app = match shared::App::from_environment().await {
-        Ok(app) => app,
-        Err(error) => {
-            tracing::error!(%error, retryable = error.is_retryable(), "configuration is invalid; refusing to start");
-            return Err(error.into());
-        }
-    };
-    shared::webhook::run(app, enrol::FUNCTION, enrol::Enrol).await
+    shared::webhook::lambda_main(enrol::FUNCTION, enrol::Enrol).await
 }

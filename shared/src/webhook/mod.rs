@@ -103,6 +103,21 @@ pub async fn handle_event(
     }
 }
 
+/// The whole `main` of a function: logging, configuration and clients once per cold start (a
+/// missing or invalid setting stops the function with a message naming it), then every
+/// invocation through [`handle`].
+pub async fn lambda_main<P: Processor>(function: Function, processor: P) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init();
+    let app = match App::from_environment().await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(%error, function = function.name(), retryable = error.is_retryable(), "configuration is invalid; refusing to start");
+            return Err(error.into());
+        }
+    };
+    run(app, function, processor).await
+}
+
 /// What the log line needs to know about a handled request.
 #[derive(Default)]
 struct Handled {
@@ -201,6 +216,38 @@ async fn route(
                 "endpoint": endpoint.name(),
                 "zoho_id": call.zoho_id,
             });
+            // Nothing lost (docs/NOTHING-LOST.md). With a failure sink, the failure is kept
+            // durably before we answer:
+            // - replayable (Retry::Now/AfterFix): 202 `queued`; the worker owns the retry now, so
+            //   Zoho must not count it as a failed delivery;
+            // - bad data (Retry::Never): kept in the dead store with its reason, and the 4xx/422
+            //   stays, so that Zoho's own failure list shows the CRM admin which record to fix;
+            // - the capture itself failed: the original 5xx, so that Zoho's failure list keeps it
+            //   and reconciliation picks it up.
+            // Without a sink (and in plan mode, which writes nothing) the answer is unchanged.
+            if let (Some(sink), None) = (app.failure_sink.as_deref(), planned.as_ref()) {
+                match crate::capture::capture(sink, &call, &err, crate::capture::Origin::Webhook).await {
+                    Ok(captured) if captured.store == crate::capture::Store::Pending => {
+                        handled.outcome = "queued".into();
+                        body["status"] = "queued".into();
+                        body["reason"] = format!(
+                            "the change could not be applied yet ({}); it is kept in the retry {} and will be retried automatically",
+                            err.code(),
+                            captured.sink
+                        )
+                        .into();
+                        body["captured"] = serde_json::json!({"store": captured.store, "sink": captured.sink});
+                        return json(StatusCode::ACCEPTED, &body);
+                    }
+                    Ok(captured) => {
+                        body["captured"] = serde_json::json!({"store": captured.store, "sink": captured.sink});
+                    }
+                    Err(capture_err) => {
+                        tracing::error!(endpoint = endpoint.name(), zoho_id = %call.zoho_id, error = %capture_err, "webhook failure could not be captured; answering with the failure so Zoho keeps it");
+                        body["captured"] = false.into();
+                    }
+                }
+            }
             if let Some(planned) = planned {
                 body["mode"] = "plan".into();
                 body["planned_moodle_calls"] = serde_json::to_value(planned).unwrap_or_default();

@@ -194,24 +194,7 @@ impl ZohoClient {
         let mut rows = Vec::new();
         let mut offset = 0;
         loop {
-            let select_query = format!("{query_without_limit} limit {offset}, {COQL_PAGE_SIZE}");
-            let body = json!({ "select_query": select_query });
-            let operation = format!("COQL (offset {offset})");
-            let answer =
-                self.crm(&operation, |http, base| http.post(format!("{base}/crm/v8/coql")).json(&body)).await?;
-            let (page, more) = match answer.status {
-                204 => (Vec::new(), false),
-                200 => {
-                    let mut value = answer.json().ok_or_else(|| decode_error(&operation, "not JSON"))?;
-                    let more = value.pointer("/info/more_records").and_then(Value::as_bool).unwrap_or(false);
-                    match value.get_mut("data").map(Value::take) {
-                        Some(Value::Array(page)) => (page, more),
-                        Some(Value::Null) | None => (Vec::new(), false),
-                        Some(_) => return Err(decode_error(&operation, "data is not an array")),
-                    }
-                }
-                _ => return Err(rejection(&operation, &answer)),
-            };
+            let (page, more) = self.coql_page(query_without_limit, offset, COQL_PAGE_SIZE).await?;
             let count = page.len();
             rows.extend(page);
             // An empty page with more_records=true would loop for ever; stop instead.
@@ -221,13 +204,79 @@ impl ZohoClient {
             offset += count;
             if offset >= COQL_MAX_OFFSET {
                 return Err(ZohoError::Rejected {
-                    operation,
+                    operation: format!("COQL (offset {offset})"),
                     status: 400,
                     code: "LIMIT_EXCEEDED".into(),
                     message: format!("COQL cannot read beyond {COQL_MAX_OFFSET} rows; narrow the query"),
                 });
             }
         }
+    }
+
+    /// One page of `select … from … where … [order by …]` (without `limit`): the rows and Zoho's
+    /// `more_records`. Reconciliation pages by key (`Modified_Time`) with this instead of reading
+    /// every page up front, so a run can stop within its credit budget.
+    pub async fn coql_page(
+        &self,
+        query_without_limit: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Value>, bool), ZohoError> {
+        let select_query = format!("{query_without_limit} limit {offset}, {limit}");
+        let body = json!({ "select_query": select_query });
+        let operation = format!("COQL (offset {offset})");
+        let answer = self.crm(&operation, |http, base| http.post(format!("{base}/crm/v8/coql")).json(&body)).await?;
+        match answer.status {
+            204 => Ok((Vec::new(), false)),
+            200 => {
+                let mut value = answer.json().ok_or_else(|| decode_error(&operation, "not JSON"))?;
+                let more = value.pointer("/info/more_records").and_then(Value::as_bool).unwrap_or(false);
+                match value.get_mut("data").map(Value::take) {
+                    Some(Value::Array(page)) => Ok((page, more)),
+                    Some(Value::Null) | None => Ok((Vec::new(), false)),
+                    Some(_) => Err(decode_error(&operation, "data is not an array")),
+                }
+            }
+            _ => Err(rejection(&operation, &answer)),
+        }
+    }
+
+    /// A read-only list endpoint under `/crm/v8/` (`{module}/deleted`,
+    /// `settings/automation/webhook_failures`) as JSON; `Ok(None)` on 204 (nothing listed).
+    /// `path` is fixed by the caller (module names checked), never user text.
+    pub async fn get_list(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        if_modified_since: Option<&str>,
+    ) -> Result<Option<Value>, ZohoError> {
+        let operation = format!("GET {path}");
+        let answer = self
+            .crm(&operation, |http, base| {
+                let request = http.get(format!("{base}/crm/v8/{path}")).query(query);
+                match if_modified_since {
+                    Some(since) => request.header("If-Modified-Since", since),
+                    None => request,
+                }
+            })
+            .await?;
+        match answer.status {
+            204 | 304 => Ok(None),
+            200 => answer.json().map(Some).ok_or_else(|| decode_error(&operation, "not JSON")),
+            _ => Err(rejection(&operation, &answer)),
+        }
+    }
+
+    /// Records of `module` deleted in Zoho (`GET /crm/v8/{module}/deleted?type=all`), one page.
+    pub async fn deleted_page(
+        &self,
+        module: &str,
+        page: u32,
+        if_modified_since: Option<&str>,
+    ) -> Result<Option<Value>, ZohoError> {
+        check_module_name(module)?;
+        let query = [("type", "all".to_owned()), ("page", page.to_string()), ("per_page", "200".to_owned())];
+        self.get_list(&format!("{module}/deleted"), &query, if_modified_since).await
     }
 
     /// Updates fields of one record of `T`'s module. See [`ZohoClient::update`].

@@ -189,3 +189,100 @@ pub fn capturing_subscriber(buffer: LogBuffer, level: &str) -> impl tracing::Sub
         .with_writer(move || buffer.clone())
         .finish()
 }
+
+/// Sets the stand-in's sticky answers to the recorded "it worked" answer of every plugin function
+/// (`fixtures/moodle/`), so every endpoint's success path runs.
+pub fn answer_like_a_healthy_plugin(moodle: &testkit::StandInMoodle) {
+    for (function, fixture) in [
+        ("local_mzi_update_student", "local_mzi_update_student.created"),
+        ("local_mzi_create_registration", "local_mzi_create_registration.created"),
+        ("local_mzi_record_payment", "local_mzi_record_payment.created"),
+        ("local_mzi_submit_grade", "local_mzi_submit_grade.created"),
+        ("local_mzi_update_request_status", "local_mzi_update_request_status.created"),
+        ("local_mzi_sync_teacher", "local_mzi_sync_teacher.created"),
+        ("local_mzi_create_class", "local_mzi_create_class.created_course"),
+        ("local_mzi_update_enrollment", "local_mzi_update_enrollment.batch"),
+        ("local_mzi_enrol_users", "local_mzi_enrol_users.success"),
+        ("local_mzi_get_moodle_ids", "local_mzi_get_moodle_ids.success"),
+        ("local_mzi_create_btec_definition", "local_mzi_create_btec_definition.created"),
+        ("local_mzi_delete_student", "local_mzi_delete_student.deleted"),
+        ("local_mzi_delete_registration", "local_mzi_delete_registration.deleted"),
+        ("local_mzi_delete_payment", "local_mzi_delete_payment.deleted"),
+        ("local_mzi_delete_grade", "local_mzi_delete_grade.deleted"),
+        ("local_mzi_delete_request", "local_mzi_delete_request.deleted"),
+        ("local_mzi_delete_class", "local_mzi_delete_class.deleted"),
+        ("local_mzi_delete_enrollment", "local_mzi_delete_enrollment.deleted"),
+        ("local_mzi_delete_btec_definition", "local_mzi_delete_btec_definition.deleted"),
+    ] {
+        moodle.respond(function, testkit::Reply::fixture(fixture));
+    }
+}
+
+/// The seeded Zoho records (`fixtures/zoho/<Module>.json`).
+pub fn zoho_seed() -> zoho_sim::Records {
+    zoho_sim::load_seed_dir(workspace_root().join("fixtures/zoho")).expect("fixtures/zoho loads")
+}
+
+/// The first seeded record id of `module`.
+pub fn seeded_id(records: &zoho_sim::Records, module: &str) -> String {
+    records
+        .get(module)
+        .and_then(|rows| rows.first())
+        .and_then(|r| r.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no seeded {module} record"))
+        .to_owned()
+}
+
+/// The personal values of the seed: names, e-mails, phone numbers, national numbers, birth dates,
+/// addresses, free text, and the names inside lookups that point at people.
+pub fn seeded_personal_values(records: &zoho_sim::Records) -> Vec<String> {
+    const PERSONAL: [&str; 16] = [
+        "First_Name",
+        "Last_Name",
+        "Display_Name",
+        "Academic_Email",
+        "Email",
+        "email",
+        "Phone_Number",
+        "Address",
+        "Emergency_Contact_Name",
+        "Emergency_Phone_Number",
+        "National_Number",
+        "Birth_Date",
+        "Student_Name",
+        "Feedback",
+        "Reason",
+        "Note",
+    ];
+    const PEOPLE_LOOKUPS: [&str; 5] = ["Student", "Enrolled_Students", "Student_ID", "Teacher", "Owner"];
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    match v {
+                        Value::String(s) if PERSONAL.contains(&key.as_str()) && s.trim().len() >= 4 => {
+                            out.push(s.trim().to_owned())
+                        }
+                        Value::Object(lookup) if PEOPLE_LOOKUPS.contains(&key.as_str()) => {
+                            if let Some(name) = lookup.get("name").and_then(Value::as_str).filter(|n| n.len() >= 4) {
+                                out.push(name.to_owned());
+                            }
+                            walk(v, out);
+                        }
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for rows in records.values() {
+        rows.iter().for_each(|r| walk(r, &mut out));
+    }
+    out.sort();
+    out.dedup();
+    out
+}

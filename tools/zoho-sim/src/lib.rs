@@ -6,7 +6,9 @@
 //! Routes: `POST /oauth/v2/token`, `GET|PUT /crm/v8/{module}/{id}`, `POST /crm/v8/coql`; admin:
 //! `GET|POST /__sim/faults`, `GET /__sim/log`, `POST /__sim/reset`, `POST /__sim/expire-tokens`.
 
+pub mod automation;
 pub mod coql;
+pub mod deleted;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -21,6 +23,8 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+
+pub use automation::AutomationQuotas;
 
 /// Records by module API name, in seed order.
 pub type Records = BTreeMap<String, Vec<Value>>;
@@ -133,6 +137,8 @@ struct Data {
     log: Vec<LoggedRequest>,
     updates: Vec<UpdateCall>,
     serial: u64,
+    automation: automation::Automation,
+    trash: deleted::Trash,
 }
 
 struct Shared {
@@ -290,10 +296,13 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/v2/token", post(token))
         .route("/crm/v8/coql", post(coql_query))
         .route("/crm/v8/{module}/{id}", get(get_record).put(update_record))
+        .route("/crm/v8/{module}/deleted", get(deleted::list_deleted))
+        .route("/crm/v8/settings/automation/webhook_failures", get(deleted::list_webhook_failures))
         .route("/__sim/faults", get(read_faults).post(write_faults))
         .route("/__sim/log", get(read_log))
         .route("/__sim/reset", post(reset))
         .route("/__sim/expire-tokens", post(expire_tokens))
+        .merge(automation::routes())
         .with_state(shared)
 }
 
@@ -318,7 +327,9 @@ async fn token(State(shared): State<Arc<Shared>>, Form(form): Form<HashMap<Strin
     let mut data = shared.data();
     data.stats.token_requests += 1;
     let field = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let answer = if field("grant_type") != Some("refresh_token") {
+    let answer = if field("grant_type") == Some("authorization_code") {
+        automation::exchange_grant(&shared, &mut data, &form)
+    } else if field("grant_type") != Some("refresh_token") {
         json!({"error": "unsupported_grant_type"})
     } else if field("client_id").is_none() || field("client_secret").is_none() {
         json!({"error": "invalid_client"})

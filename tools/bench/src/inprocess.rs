@@ -1,0 +1,384 @@
+//! The measurements that run the shared code in this process: handler overhead per endpoint,
+//! remote calls per endpoint and per class size, and the backfill's throughput.
+//!
+//! Method for the overhead: the handler runs on this thread, on a current-thread tokio runtime;
+//! the Zoho simulator and the stand-in Moodle run on the other runtime's threads. While the
+//! handler waits for an answer its thread sleeps in `epoll_wait` and consumes no CPU, so the
+//! thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) around one invocation is exactly the time the
+//! function spends outside waiting for Zoho and Moodle: event parsing, routing, authentication,
+//! mapping, JSON and form encoding, HTTP client work and the socket system calls, decoding the
+//! answers, the log line, and the response. Wall-clock time with the loopback upstreams is shown
+//! next to it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use shared::sync::{Entity, Synced, Trail};
+use shared::webhook::{Endpoint, Function, Processor};
+use shared::{App, ZohoId};
+use zoho_sim::{RequestKind, Simulator};
+
+use crate::stats::{Summary, ms, thread_cpu};
+use crate::upstream::{self, StandInMoodle};
+use crate::{CLASS_SIZES, verdict, webhook_event};
+
+fn processor(function: Function) -> &'static dyn Processor {
+    match function {
+        Function::DashboardSync => &dashboard_sync::DashboardSync,
+        Function::Courses => &courses::Courses,
+        Function::Enrol => &enrol::Enrol,
+        Function::BtecUnits => &btec_units::BtecUnits,
+    }
+}
+
+/// The record each single-record endpoint is sent for.
+fn seed_id(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::StudentUpdated | Endpoint::StudentDeleted => upstream::SEED_STUDENT,
+        Endpoint::RegistrationCreated | Endpoint::RegistrationDeleted => upstream::SEED_REGISTRATION,
+        Endpoint::PaymentRecorded | Endpoint::PaymentDeleted => upstream::SEED_PAYMENT,
+        Endpoint::GradeSubmitted | Endpoint::GradeDeleted => upstream::SEED_GRADE,
+        Endpoint::RequestStatusChanged | Endpoint::SubmitStudentRequest | Endpoint::RequestDeleted => {
+            upstream::SEED_REQUEST
+        }
+        Endpoint::ClassUpdated | Endpoint::ClassDeleted => upstream::SEED_CLASS,
+        Endpoint::EnrollmentUpdated | Endpoint::EnrollmentDeleted => upstream::SEED_ENROLLMENT,
+        Endpoint::BtecDefinitionUpdated | Endpoint::BtecDefinitionDeleted => upstream::SEED_UNIT,
+    }
+}
+
+/// One invocation as `shared::webhook::run` performs it: the event bytes parsed, handled, and
+/// the API Gateway response serialised. Returns the HTTP status.
+async fn invoke(app: &App, endpoint: Endpoint, event: &[u8]) -> u16 {
+    let function = endpoint.function();
+    let payload: serde_json::Value = serde_json::from_slice(event).expect("event JSON");
+    let response = shared::webhook::handle_event(app, function, processor(function), &payload, None).await;
+    let out = shared::webhook::event::gateway_response(&payload, &response);
+    let text = serde_json::to_vec(&out).expect("serialisable");
+    std::hint::black_box(text);
+    response.status().as_u16()
+}
+
+/// The production log format (JSON lines at INFO), written nowhere, so formatting is counted.
+fn quiet_production_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_target(false)
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .without_time()
+        .with_writer(std::io::sink)
+        .try_init();
+}
+
+pub fn run(
+    upstream_rt: &tokio::runtime::Runtime,
+    root: &Path,
+    sim: &Simulator,
+    moodle: &StandInMoodle,
+    iterations: usize,
+    backfill: usize,
+    live_backfill: usize,
+) {
+    let _ = upstream_rt;
+    quiet_production_logging();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let app = rt.block_on(async {
+        App::new(upstream::settings(&sim.base_url(), Some((moodle.base_url(), upstream::MOODLE_TOKEN))))
+    });
+
+    // Which cases: every endpoint with its seed record, and class_updated for each class size
+    // (linked classes: the steady state, the course exists and Zoho knows it).
+    let mut cases: Vec<(Endpoint, String, String)> = Endpoint::ALL
+        .into_iter()
+        .filter(|e| *e != Endpoint::ClassUpdated)
+        .map(|e| (e, seed_id(e).to_owned(), e.name().to_owned()))
+        .collect();
+    for size in CLASS_SIZES {
+        cases.push((Endpoint::ClassUpdated, upstream::class_id(size, true), format!("class_updated, {size} enrolments")));
+    }
+
+    // Warm up: the token is minted once, connections are open, as in a warm container.
+    for (endpoint, id, _) in &cases {
+        let event = webhook_event(root, *endpoint, id);
+        for _ in 0..3 {
+            let status = rt.block_on(invoke(&app, *endpoint, &event));
+            if status != 200 {
+                eprintln!("warning: {} answered {status} during warm-up", endpoint.name());
+            }
+        }
+    }
+
+    println!("\n## Handler overhead (warm, in process; Zoho and Moodle answer instantly on loopback)\n");
+    println!(
+        "CPU = the handler thread's CPU time per invocation (network waits excluded); wall = elapsed time with the loopback upstreams.\n"
+    );
+    println!("| endpoint | function | runs | CPU median | CPU p99 | wall median | wall p99 | budget (CPU p99) |");
+    println!("|---|---|---:|---:|---:|---:|---:|---|");
+    for (endpoint, id, label) in &cases {
+        let event = webhook_event(root, *endpoint, id);
+        let size = if *endpoint == Endpoint::ClassUpdated { label_size(label) } else { 1 };
+        let runs = match size {
+            0..=1 => iterations,
+            2..=99 => iterations / 2,
+            100..=999 => (iterations / 10).max(30),
+            _ => (iterations / 10).max(30),
+        };
+        let mut cpu = Vec::with_capacity(runs);
+        let mut wall = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let c0 = thread_cpu();
+            let w0 = Instant::now();
+            let status = rt.block_on(invoke(&app, *endpoint, &event));
+            wall.push(w0.elapsed());
+            cpu.push(thread_cpu().saturating_sub(c0));
+            debug_assert_eq!(status, 200);
+        }
+        let cpu = Summary::of(cpu);
+        let wall = Summary::of(wall);
+        let (limit, what) = if size >= 2000 {
+            (5.0, "≤ 5 ms")
+        } else if size <= 1 {
+            (0.3, "≤ 0.3 ms")
+        } else {
+            (f64::INFINITY, "")
+        };
+        let budget = if what.is_empty() { "(for information)".to_owned() } else { format!("{what}: {}", verdict(ms(cpu.p99) <= limit)) };
+        println!(
+            "| {label} | {} | {runs} | {:.3} ms | **{:.3} ms** | {:.3} ms | {:.3} ms | {budget} |",
+            endpoint.function().name(),
+            ms(cpu.median),
+            ms(cpu.p99),
+            ms(wall.median),
+            ms(wall.p99),
+        );
+    }
+
+    remote_calls(&rt, &app, root, sim, moodle, &cases);
+    backfill_section(&rt, sim, moodle, backfill, live_backfill);
+}
+
+fn label_size(label: &str) -> usize {
+    label.split(", ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(1)
+}
+
+/// Zoho and Moodle requests of one invocation.
+struct Calls {
+    token: usize,
+    get: usize,
+    coql: usize,
+    update: usize,
+    moodle: BTreeMap<String, u64>,
+}
+
+impl Calls {
+    fn zoho(&self) -> usize {
+        self.get + self.coql + self.update
+    }
+
+    /// API credits (`docs/zoho-crm.md` §4.5, §4.8): 1 per get by id, 1 per COQL call with
+    /// LIMIT ≤ 200, 1 per update of up to 10 records; the OAuth token endpoint costs none.
+    fn credits(&self) -> usize {
+        self.get + self.coql + self.update
+    }
+
+    fn moodle_total(&self) -> u64 {
+        self.moodle.values().sum()
+    }
+
+    fn moodle_text(&self) -> String {
+        self.moodle
+            .iter()
+            .map(|(f, n)| format!("{}×{n}", f.trim_start_matches("local_mzi_")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn measure_calls(rt: &tokio::runtime::Runtime, app: &App, sim: &Simulator, moodle: &StandInMoodle, endpoint: Endpoint, event: &[u8]) -> (u16, Calls) {
+    sim.reset_log();
+    moodle.reset_calls();
+    let status = rt.block_on(invoke(app, endpoint, event));
+    let requests = sim.requests();
+    let count = |kind: RequestKind| requests.iter().filter(|r| r.kind == kind).count();
+    let calls = Calls {
+        token: count(RequestKind::Token),
+        get: count(RequestKind::Get),
+        coql: count(RequestKind::Coql),
+        update: count(RequestKind::Update),
+        moodle: moodle.calls(),
+    };
+    (status, calls)
+}
+
+fn remote_calls(
+    rt: &tokio::runtime::Runtime,
+    app: &App,
+    root: &Path,
+    sim: &Simulator,
+    moodle: &StandInMoodle,
+    cases: &[(Endpoint, String, String)],
+) {
+    println!("\n## Remote calls per webhook (warm container: the access token is cached)\n");
+    println!("A cold container adds one token request to the first webhook (no API credits).\n");
+    println!("| endpoint | status | Zoho calls (get/COQL/update) | Zoho credits | Moodle calls | Moodle functions |");
+    println!("|---|---:|---|---:|---:|---|");
+    for (endpoint, id, label) in cases {
+        let event = webhook_event(root, *endpoint, id);
+        let (status, calls) = measure_calls(rt, app, sim, moodle, *endpoint, &event);
+        println!(
+            "| {label} | {status} | {} ({}/{}/{}) | {} | {} | {} |",
+            calls.zoho(),
+            calls.get,
+            calls.coql,
+            calls.update,
+            calls.credits(),
+            calls.moodle_total(),
+            calls.moodle_text()
+        );
+        debug_assert_eq!(calls.token, 0);
+    }
+
+    println!("\n## class_updated as the class grows\n");
+    println!(
+        "First sync: no course yet (create it, write `Moodle_Class_ID` back). Repeat: the same webhook again (course linked). Batches: ≤ 300 items and ≤ 4,500 form fields per `local_mzi_update_enrollment` call (plugin-api.md §3.5, PHP max_input_vars = 5000); COQL pages of 200 rows.\n"
+    );
+    println!(
+        "| enrolments | run | Zoho calls | of which COQL pages | Zoho credits | Moodle calls | update_enrollment calls | CPU (1 run) | wall (1 run) |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for size in CLASS_SIZES {
+        let id = upstream::class_id(size, false);
+        moodle.unlink(&id);
+        let event = webhook_event(root, Endpoint::ClassUpdated, &id);
+        for run in ["first sync", "repeat"] {
+            let c0 = thread_cpu();
+            let w0 = Instant::now();
+            let (status, calls) = measure_calls(rt, app, sim, moodle, Endpoint::ClassUpdated, &event);
+            let (wall, cpu) = (w0.elapsed(), thread_cpu().saturating_sub(c0));
+            if status != 200 {
+                eprintln!("warning: class_updated {size} {run} answered {status}");
+            }
+            println!(
+                "| {size} | {run} | {} | {} | {} | {} | {} | {:.2} ms | {:.2} ms |",
+                calls.zoho(),
+                calls.coql,
+                calls.credits(),
+                calls.moodle_total(),
+                calls.moodle.get("local_mzi_update_enrollment").copied().unwrap_or(0),
+                ms(cpu),
+                ms(wall)
+            );
+        }
+    }
+}
+
+/// What a backfill run did.
+struct BackfillRun {
+    records: usize,
+    wall: Duration,
+    cpu: Duration,
+    statuses: BTreeMap<String, usize>,
+    errors: usize,
+}
+
+/// The backfill loop: `shared::sync::sync_by_id` for every record, `concurrency` at a time (on
+/// this one thread, so the thread's CPU time is still the sync's own work).
+fn backfill(rt: &tokio::runtime::Runtime, app: Arc<App>, ids: &[ZohoId], concurrency: usize) -> BackfillRun {
+    let ids: Arc<Vec<ZohoId>> = Arc::new(ids.to_vec());
+    let next = Arc::new(AtomicUsize::new(0));
+    let c0 = thread_cpu();
+    let w0 = Instant::now();
+    let results = rt.block_on(async {
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..concurrency {
+            let (app, ids, next) = (app.clone(), ids.clone(), next.clone());
+            workers.spawn(async move {
+                let mut out: Vec<Result<String, String>> = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(id) = ids.get(index) else { break };
+                    let mut trail = Trail::new();
+                    out.push(match shared::sync::sync_by_id(&app, Entity::Student, id, &mut trail).await {
+                        Ok(Synced::Applied(result)) => Ok(result.status_text().to_owned()),
+                        Ok(Synced::MissingInZoho) => Ok("missing_in_zoho".to_owned()),
+                        Err(error) => Err(error.code().to_owned()),
+                    });
+                }
+                out
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(done) = workers.join_next().await {
+            all.extend(done.unwrap_or_default());
+        }
+        all
+    });
+    let (wall, cpu) = (w0.elapsed(), thread_cpu().saturating_sub(c0));
+    let mut statuses = BTreeMap::new();
+    let mut errors = 0;
+    for result in &results {
+        match result {
+            Ok(status) => *statuses.entry(status.clone()).or_default() += 1,
+            Err(code) => {
+                errors += 1;
+                *statuses.entry(format!("error {code}")).or_default() += 1;
+            }
+        }
+    }
+    BackfillRun { records: results.len(), wall, cpu, statuses, errors }
+}
+
+fn backfill_section(rt: &tokio::runtime::Runtime, sim: &Simulator, moodle: &StandInMoodle, count: usize, live_count: usize) {
+    let mzi = crate::shared_root().join("tools/mzi/Cargo.toml");
+    println!("\n## Backfill throughput (BTEC_Students, re-read from Zoho and upserted)\n");
+    if mzi.exists() {
+        println!(
+            "tools/mzi exists; this table measures the loop it runs per record, `shared::sync::sync_by_id`, directly.\n"
+        );
+    } else {
+        println!("`mzi backfill` (tools/mzi) is not in the workspace yet: this is the equivalent loop over `shared::sync::sync_by_id`.\n");
+    }
+    println!("| Zoho | Moodle | concurrency | records | records/s | wall per record | own CPU per record | waiting per record | errors | outcomes |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    let ids: Vec<ZohoId> = (0..count).map(|n| ZohoId::parse(&upstream::student_id(n)).expect("id")).collect();
+    let zoho = sim.base_url();
+    let standin = App::new(upstream::settings(&zoho, Some((moodle.base_url(), upstream::MOODLE_TOKEN))));
+    let plan = App::new(upstream::settings(&zoho, None));
+    let mut rows: Vec<(String, String, usize, BackfillRun)> = Vec::new();
+    // Warm both clients (token, connections) before timing.
+    let _ = backfill(rt, standin.clone(), &ids[..ids.len().min(5)], 1);
+    let _ = backfill(rt, plan.clone(), &ids[..ids.len().min(5)], 1);
+    for concurrency in [1, 4] {
+        rows.push(("simulator".into(), "none (plan mode)".into(), concurrency, backfill(rt, plan.clone(), &ids, concurrency)));
+        rows.push(("simulator".into(), "stand-in".into(), concurrency, backfill(rt, standin.clone(), &ids, concurrency)));
+    }
+    let live = ["MOODLE_URL", "MOODLE_TOKEN"].map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
+    if let [Some(url), Some(token)] = live {
+        let app = App::new(upstream::settings(&zoho, Some((&url, &token))));
+        let ids = &ids[..live_count.min(ids.len())];
+        let _ = backfill(rt, app.clone(), &ids[..ids.len().min(3)], 1);
+        for concurrency in [1, 4] {
+            rows.push(("simulator".into(), format!("live {url}"), concurrency, backfill(rt, app.clone(), ids, concurrency)));
+        }
+    } else {
+        println!("(no live Moodle: set MOODLE_URL and MOODLE_TOKEN to add it)\n");
+    }
+    for (zoho, moodle, concurrency, run) in rows {
+        let per = |d: Duration| ms(d) / run.records.max(1) as f64;
+        let outcomes = run.statuses.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ");
+        println!(
+            "| {zoho} | {moodle} | {concurrency} | {} | **{:.0}** | {:.3} ms | {:.3} ms | {:.3} ms | {} | {outcomes} |",
+            run.records,
+            run.records as f64 / run.wall.as_secs_f64(),
+            per(run.wall),
+            per(run.cpu),
+            per(run.wall.saturating_sub(run.cpu)),
+            run.errors,
+        );
+    }
+}
