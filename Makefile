@@ -1,7 +1,7 @@
 # The two commands of the README: `make dev` starts every function locally, `make test` runs
 # every test. Both install what they need on a fresh machine.
 
-.PHONY: dev test fmt lint build
+.PHONY: dev test fmt lint build bench
 
 dev:
 	tools/scripts/dev.sh
@@ -17,3 +17,7 @@ lint:
 
 build:
 	cargo build --workspace --release
+
+# Performance numbers (docs/PERFORMANCE.md); not part of `make test`.
+bench:
+	tools/scripts/bench.sh

@@ -44,7 +44,9 @@ impl App {
         let sink = crate::capture::sink_from_settings(&settings.capture).await;
         match &sink {
             Some(sink) => tracing::info!(sink = sink.kind(), "failed webhooks are captured for retry"),
-            None => tracing::warn!("no failure sink configured (RETRY_QUEUE_URL/SPOOL_DIR): failed webhooks are only answered 5xx"),
+            None => tracing::warn!(
+                "no failure sink configured (RETRY_QUEUE_URL/SPOOL_DIR): failed webhooks are only answered 5xx"
+            ),
         }
         Ok(Self::with_failure_sink(settings, sink))
     }

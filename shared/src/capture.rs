@@ -74,7 +74,11 @@ pub struct CapturedError {
 
 impl CapturedError {
     pub fn from_sync_error(err: &SyncError) -> Self {
-        Self { code: err.code().to_owned(), message: err.to_string().chars().take(MAX_MESSAGE_CHARS).collect(), retry: err.retry() }
+        Self {
+            code: err.code().to_owned(),
+            message: err.to_string().chars().take(MAX_MESSAGE_CHARS).collect(),
+            retry: err.retry(),
+        }
     }
 }
 
@@ -504,7 +508,11 @@ mod tests {
     use crate::ids::ZohoId;
 
     fn call() -> WebhookCall {
-        WebhookCall { endpoint: Endpoint::StudentUpdated, zoho_id: ZohoId::parse("5398830000100000001").unwrap(), module: None }
+        WebhookCall {
+            endpoint: Endpoint::StudentUpdated,
+            zoho_id: ZohoId::parse("5398830000100000001").unwrap(),
+            module: None,
+        }
     }
 
     #[test]
@@ -523,16 +531,23 @@ mod tests {
         let message = CapturedWebhook::new(&call(), &err, Origin::Webhook);
         assert_eq!(message.dead_reason.as_deref(), Some("not_retryable"));
         let json = message.to_json();
-        let keys: Vec<String> = serde_json::from_str::<serde_json::Value>(&json)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Value>(&json).unwrap().as_object().unwrap().keys().cloned().collect();
         assert_eq!(
             keys,
-            ["v", "endpoint", "zoho_id", "module", "origin", "error", "attempts", "first_seen", "last_tried", "not_before", "dead_reason"]
+            [
+                "v",
+                "endpoint",
+                "zoho_id",
+                "module",
+                "origin",
+                "error",
+                "attempts",
+                "first_seen",
+                "last_tried",
+                "not_before",
+                "dead_reason"
+            ]
         );
         assert_eq!(CapturedWebhook::from_json(&json).unwrap(), message);
         assert_eq!(message.call().unwrap().endpoint, Endpoint::StudentUpdated);

@@ -187,10 +187,16 @@ fn line(message: &CapturedWebhook, disposition: Disposition, error: Option<Strin
 /// with a longer delay (`DelaySeconds`, capped at 900 s) or moved to the dead-letter queue, and
 /// the original counts as handled; only a record whose re-send failed is reported as a batch
 /// item failure, so SQS delivers it again (and its redrive policy is the last resort).
-pub async fn handle_sqs(app: &App, sink: &dyn FailureSink, schedule: RetrySchedule, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle_sqs(
+    app: &App,
+    sink: &dyn FailureSink,
+    schedule: RetrySchedule,
+    event: SqsEvent,
+) -> SqsBatchResponse {
     let results = futures_util::future::join_all(event.records.into_iter().map(|record| async move {
         let id = record.message_id.clone().unwrap_or_default();
-        let Some(body) = record.body.as_deref() else { return None };
+        // A message without a body is not ours: left to the redrive policy, never dropped.
+        let Some(body) = record.body.as_deref() else { return Some(id) };
         let mut message = match CapturedWebhook::from_json(body) {
             Ok(m) => m,
             Err(e) => {
@@ -232,6 +238,10 @@ pub async fn handle_sqs(app: &App, sink: &dyn FailureSink, schedule: RetrySchedu
     response
 }
 
+fn capture_now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 /// The Lambda entry point: SQS batches from the retry queue, and the reconciliation schedule.
 pub async fn lambda_main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
@@ -257,7 +267,11 @@ pub async fn lambda_main() -> Result<(), lambda_runtime::Error> {
             }
             // Anything else is the schedule (EventBridge "Scheduled Event").
             let cursor = cursor.as_deref().ok_or("no reconciliation cursor store configured")?;
-            let options = reconcile::Options::from_settings(&app.settings.capture);
+            let mut options = reconcile::Options::from_settings(&app.settings.capture);
+            // Stop starting work 5 s before Lambda's deadline; the next run continues.
+            let left_ms = (event.context.deadline as i64 - capture_now_ms()).max(0) as u64;
+            options.deadline =
+                Some(std::time::Instant::now() + std::time::Duration::from_millis(left_ms.saturating_sub(5_000)));
             let report = reconcile::run(app, cursor, Some(sink.as_ref()), &options).await?;
             tracing::info!(report = %serde_json::to_string(&report.summary()).unwrap_or_default(), "reconciliation finished");
             Ok(serde_json::to_value(report.summary())?)

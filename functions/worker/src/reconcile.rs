@@ -183,17 +183,24 @@ impl CursorStore for FileCursorStore {
     fn load(&self) -> CursorFuture<'_, Cursors> {
         Box::pin(async move {
             match std::fs::read_to_string(&self.path) {
-                Ok(text) => serde_json::from_str(&text)
-                    .map_err(|e| ReconcileError::Cursor { operation: "read", reason: format!("{}: {e}", self.path.display()) }),
+                Ok(text) => serde_json::from_str(&text).map_err(|e| ReconcileError::Cursor {
+                    operation: "read",
+                    reason: format!("{}: {e}", self.path.display()),
+                }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Cursors::default()),
-                Err(e) => Err(ReconcileError::Cursor { operation: "read", reason: format!("{}: {e}", self.path.display()) }),
+                Err(e) => {
+                    Err(ReconcileError::Cursor { operation: "read", reason: format!("{}: {e}", self.path.display()) })
+                }
             }
         })
     }
 
     fn save<'a>(&'a self, cursors: &'a Cursors) -> CursorFuture<'a, ()> {
         Box::pin(async move {
-            let fail = |e: std::io::Error| ReconcileError::Cursor { operation: "write", reason: format!("{}: {e}", self.path.display()) };
+            let fail = |e: std::io::Error| ReconcileError::Cursor {
+                operation: "write",
+                reason: format!("{}: {e}", self.path.display()),
+            };
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(fail)?;
             }
@@ -217,7 +224,8 @@ impl CursorStore for SsmCursorStore {
             match self.client.get_parameter().name(&self.name).send().await {
                 Ok(answer) => {
                     let text = answer.parameter().and_then(|p| p.value()).unwrap_or("{}");
-                    serde_json::from_str(text).map_err(|e| ReconcileError::Cursor { operation: "read", reason: e.to_string() })
+                    serde_json::from_str(text)
+                        .map_err(|e| ReconcileError::Cursor { operation: "read", reason: e.to_string() })
                 }
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(Cursors::default()),
                 Err(e) => Err(ReconcileError::Cursor {
@@ -268,6 +276,9 @@ pub struct Options {
     pub concurrency: usize,
     /// Read Zoho's failed-deliveries list too.
     pub webhook_failures: bool,
+    /// Stop starting new work after this instant (Lambda's deadline less a margin); the cursor
+    /// is saved and the next run continues.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Options {
@@ -278,6 +289,7 @@ impl Options {
             since: None,
             concurrency: settings.reconcile_concurrency,
             webhook_failures: true,
+            deadline: None,
         }
     }
 }
@@ -361,7 +373,8 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn over_budget(&mut self) -> bool {
-        if self.scope.zoho_calls() >= self.options.budget {
+        let out_of_time = self.options.deadline.is_some_and(|d| std::time::Instant::now() >= d);
+        if self.scope.zoho_calls() >= self.options.budget || out_of_time {
             self.budget_exhausted = true;
         }
         self.budget_exhausted
@@ -456,7 +469,11 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
         }
         if more && page_all_at_mark {
             // More rows share this one time than a page holds: read them all, then go past it.
-            let all = format!("select id, Modified_Time from {} where Modified_Time = {}", spec.module, coql_text(&mark.time));
+            let all = format!(
+                "select id, Modified_Time from {} where Modified_Time = {}",
+                spec.module,
+                coql_text(&mark.time)
+            );
             rows = match run.app.zoho.coql_raw(&all).await {
                 Ok(rows) => rows,
                 Err(e) => return stop_on_read_error(report, e),
@@ -683,18 +700,19 @@ async fn webhook_failures(run: &mut Run<'_>, report: &mut ModuleReport) -> Resul
             report.stopped = Some("budget".into());
             return Ok(());
         }
-        let query = [
-            ("from", date(from_unix)),
-            ("to", date(now)),
-            ("page", page.to_string()),
-            ("per_page", "200".to_owned()),
-        ];
+        let query =
+            [("from", date(from_unix)), ("to", date(now)), ("page", page.to_string()), ("per_page", "200".to_owned())];
         let answer = match run.app.zoho.get_list("settings/automation/webhook_failures", &query, None).await {
             Ok(answer) => answer,
             Err(e) => return stop_on_read_error(report, e),
         };
         let Some(answer) = answer else { break };
-        let rows = answer.get("webhook_failures").or_else(|| answer.get("data")).and_then(Value::as_array).cloned().unwrap_or_default();
+        let rows = answer
+            .get("webhook_failures")
+            .or_else(|| answer.get("data"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for row in &rows {
             let time = text(row, "failure_time");
             let unix = ZohoDateTime::parse(&time).map(|t| t.unix_seconds()).unwrap_or(0);
@@ -704,7 +722,11 @@ async fn webhook_failures(run: &mut Run<'_>, report: &mut ModuleReport) -> Resul
             let details = row.get("entity_details").cloned().unwrap_or(Value::Null);
             let module = details
                 .get("module")
-                .and_then(|m| m.as_str().map(str::to_owned).or_else(|| m.get("api_name").and_then(Value::as_str).map(str::to_owned)))
+                .and_then(|m| {
+                    m.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| m.get("api_name").and_then(Value::as_str).map(str::to_owned))
+                })
                 .unwrap_or_default();
             let id = text(&details, "id");
             found.push((module, id, time, unix));

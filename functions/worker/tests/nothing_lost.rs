@@ -19,7 +19,7 @@ fn everything() -> Selection {
 }
 
 fn options() -> Options {
-    Options { dry_run: false, budget: 10_000, since: None, concurrency: 4, webhook_failures: true }
+    Options { dry_run: false, budget: 10_000, since: None, concurrency: 4, webhook_failures: true, deadline: None }
 }
 
 #[tokio::test]
@@ -129,7 +129,8 @@ async fn without_a_sink_the_answer_is_unchanged() {
     let app = shared::App::new(shared::testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url()));
     h.moodle_down(true);
     let request = shared::testkit::zoho_webhook("student_updated", &student_id(1), "BTEC_Students");
-    let response = shared::webhook::handle(&app, dashboard_sync::FUNCTION, &dashboard_sync::DashboardSync, request).await;
+    let response =
+        shared::webhook::handle(&app, dashboard_sync::FUNCTION, &dashboard_sync::DashboardSync, request).await;
     let (status, body) = shared::testkit::response_json(&response);
     assert_eq!(status, 502, "{body}");
     assert!(body.get("captured").is_none());
@@ -142,10 +143,14 @@ async fn a_failed_capture_answers_the_original_5xx() {
     let blocked = h.spool.with_extension("file");
     std::fs::write(&blocked, "x").unwrap();
     let sink: Arc<dyn FailureSink> = Arc::new(shared::capture::SpoolSink::new(&blocked));
-    let app = shared::App::with_failure_sink(shared::testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url()), Some(sink));
+    let app = shared::App::with_failure_sink(
+        shared::testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url()),
+        Some(sink),
+    );
     h.moodle_down(true);
     let request = shared::testkit::zoho_webhook("student_updated", &student_id(1), "BTEC_Students");
-    let response = shared::webhook::handle(&app, dashboard_sync::FUNCTION, &dashboard_sync::DashboardSync, request).await;
+    let response =
+        shared::webhook::handle(&app, dashboard_sync::FUNCTION, &dashboard_sync::DashboardSync, request).await;
     let (status, body) = shared::testkit::response_json(&response);
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["captured"], false);
@@ -231,7 +236,8 @@ impl CursorStore for CrashingStore {
 async fn the_cursor_survives_a_crash_mid_run() {
     let h = Harness::start(12).await;
     let path = cursor_store(&h).path;
-    let crashing = CrashingStore { inner: FileCursorStore { path: path.clone() }, saves: AtomicUsize::new(0), crash_at: 2 };
+    let crashing =
+        CrashingStore { inner: FileCursorStore { path: path.clone() }, saves: AtomicUsize::new(0), crash_at: 2 };
     let opts = Options { concurrency: 3, ..options() };
     let crashed = reconcile::run(&h.app, &crashing, Some(h.sink.as_ref()), &opts).await;
     assert!(crashed.is_err(), "the run died at its second cursor save");
@@ -243,7 +249,8 @@ async fn the_cursor_survives_a_crash_mid_run() {
     let model = h.model.lock().unwrap();
     for n in 1..=12 {
         let id = student_id(n);
-        let outcomes: Vec<&str> = model.writes.iter().filter(|(_, i, _)| *i == id).map(|(_, _, s)| s.as_str()).collect();
+        let outcomes: Vec<&str> =
+            model.writes.iter().filter(|(_, i, _)| *i == id).map(|(_, _, s)| s.as_str()).collect();
         assert_eq!(outcomes.first(), Some(&"created"), "{id} was skipped: {outcomes:?}");
         assert!(outcomes[1..].iter().all(|s| *s == "unchanged"), "{id} applied twice differently: {outcomes:?}");
     }
@@ -285,7 +292,8 @@ async fn dry_run_writes_nothing() {
     let h = Harness::start(4).await;
     h.sim.delete_record("BTEC_Students", &student_id(4));
     let store = cursor_store(&h);
-    let report = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &Options { dry_run: true, ..options() }).await.unwrap();
+    let report =
+        reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &Options { dry_run: true, ..options() }).await.unwrap();
     let items = &report.modules[1].items;
     assert_eq!(items.iter().filter(|i| i.result == "would_apply").count(), 4, "{items:?}");
     assert!(items.iter().any(|i| i.action == "delete" && i.zoho_id == student_id(4)));

@@ -286,3 +286,21 @@ pub fn seeded_personal_values(records: &zoho_sim::Records) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// `local_mzi_update_enrollment`'s answer for these enrolments: every one created, in order
+/// (the shape of `fixtures/moodle/local_mzi_update_enrollment.batch.json`).
+pub fn enrolment_results(zoho_ids: &[&str]) -> testkit::Reply {
+    let results: Vec<Value> = zoho_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            serde_json::json!({
+                "status": "created", "id": i + 1, "zoho_id": id,
+                "message": format!("The enrollment {id} was created."),
+                "parent_entity": "", "parent_zoho_id": "", "moodle_user_id": 8 + i,
+                "moodle_course_id": 3, "user_tier": "email", "enrol_action": "enrolled", "errorcode": ""
+            })
+        })
+        .collect();
+    testkit::Reply::json(serde_json::json!({ "results": results }))
+}

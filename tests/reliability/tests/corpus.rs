@@ -45,7 +45,7 @@ async fn every_bad_request_is_a_4xx_json_error_with_no_upstream_call() {
                 if body["error"]["code"] != case.code.as_str() {
                     failures.push(format!("{label}: code {}, expected {}", body["error"]["code"], case.code));
                 }
-                if !body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()) {
+                if body["error"]["message"].as_str().is_none_or(|m| m.is_empty()) {
                     failures.push(format!("{label}: no error.message in {body}"));
                 }
                 if json_type != Some("application/json") {

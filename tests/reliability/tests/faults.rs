@@ -17,7 +17,7 @@ struct Rig {
     student: String,
 }
 
-async fn rig() -> Rig {
+async fn start_rig() -> Rig {
     let seed = zoho_seed();
     let zoho = Simulator::start(seed.clone()).await.unwrap();
     let moodle = StandInMoodle::start().await;
@@ -53,7 +53,7 @@ impl Rig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zoho_faults_give_retryable_statuses_and_the_retry_completes() {
-    let rig = rig().await;
+    let rig = start_rig().await;
     rig.expect_recovered("baseline").await;
 
     // 5xx: retried inside the budget, then a retryable 502.
@@ -74,7 +74,12 @@ async fn zoho_faults_give_retryable_statuses_and_the_retry_completes() {
     rig.expect_recovered("after Zoho 429").await;
 
     // A 429 that clears within the budget is invisible to Zoho's webhook.
-    rig.zoho.set_faults(Faults { api_status: Some(429), api_status_times: Some(1), retry_after_secs: Some(0), ..Faults::default() });
+    rig.zoho.set_faults(Faults {
+        api_status: Some(429),
+        api_status_times: Some(1),
+        retry_after_secs: Some(0),
+        ..Faults::default()
+    });
     rig.expect_recovered("one 429 then fine").await;
     rig.zoho.set_faults(Faults::default());
 
@@ -88,7 +93,7 @@ async fn zoho_faults_give_retryable_statuses_and_the_retry_completes() {
     assert!(denied <= 2, "the cooling-off period stops token requests: {denied} requests");
 
     // Slow beyond the timeout (2 s in the test settings): 504, retryable.
-    let slow = rig().await;
+    let slow = start_rig().await;
     slow.zoho.set_faults(Faults { delay_ms: 2500, ..Faults::default() });
     slow.expect("Zoho slow", 504, "zoho_timeout", true).await;
     slow.zoho.set_faults(Faults::default());
@@ -97,17 +102,41 @@ async fn zoho_faults_give_retryable_statuses_and_the_retry_completes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moodle_faults_give_their_documented_statuses_and_the_retry_completes() {
-    let rig = rig().await;
+    let rig = start_rig().await;
     rig.expect_recovered("baseline").await;
     let cases = [
-        ("Moodle slow", Reply::json(serde_json::json!({})).delayed(Duration::from_secs(3)), 504, "moodle_timeout", true),
-        ("HTML instead of JSON", Reply::raw(200, "text/html", "<html><body>Fatal error</body></html>"), 502, "moodle_not_json", true),
-        ("accessexception", Reply::exception("accessexception", "Access control exception"), 503, "moodle_configuration", false),
+        (
+            "Moodle slow",
+            Reply::json(serde_json::json!({})).delayed(Duration::from_secs(3)),
+            504,
+            "moodle_timeout",
+            true,
+        ),
+        (
+            "HTML instead of JSON",
+            Reply::raw(200, "text/html", "<html><body>Fatal error</body></html>"),
+            502,
+            "moodle_not_json",
+            true,
+        ),
+        (
+            "accessexception",
+            Reply::exception("accessexception", "Access control exception"),
+            503,
+            "moodle_configuration",
+            false,
+        ),
         ("invalidtoken", Reply::fixture("local_mzi_update_student.invalidtoken"), 503, "moodle_configuration", false),
         ("nopermissions", Reply::fixture("local_mzi_update_student.nopermissions"), 503, "moodle_configuration", false),
         ("403 (web services off)", Reply::raw(403, "text/html", ""), 503, "moodle_webservices_disabled", false),
         ("500", Reply::raw(500, "text/html", "<h1>500</h1>"), 502, "moodle_http_error", true),
-        ("dmlwriteexception", Reply::exception("dmlwriteexception", "Error writing to database"), 502, "moodle_transient", true),
+        (
+            "dmlwriteexception",
+            Reply::exception("dmlwriteexception", "Error writing to database"),
+            502,
+            "moodle_transient",
+            true,
+        ),
     ];
     for (what, reply, status, code, retryable) in cases {
         rig.moodle.set_fault(Some(reply));

@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use reliability::{LogBuffer, answer_like_a_healthy_plugin, functions, load_corpus, seeded_id, seeded_personal_values, zoho_seed};
+use reliability::{
+    LogBuffer, answer_like_a_healthy_plugin, functions, load_corpus, seeded_id, seeded_personal_values, zoho_seed,
+};
 use serde_json::json;
 use shared::App;
 use shared::testkit::{self, Reply, StandInMoodle, TEST_MOODLE_TOKEN, TEST_WEBHOOK_SECRET};
@@ -104,10 +106,13 @@ async fn no_secret_or_personal_value_reaches_the_logs() {
     let lines = logs.lines().count();
     assert!(lines >= 100, "the run must have logged (got {lines} lines)");
     assert!(logs.contains("\"message\":\"webhook\""), "the edge's line is captured");
-    let minted: Vec<String> = logs.match_indices("1000.sim").map(|(i, _)| logs[i..].chars().take(30).collect()).collect();
+    let minted: Vec<String> =
+        logs.match_indices("1000.sim").map(|(i, _)| logs[i..].chars().take(30).collect()).collect();
     assert!(minted.is_empty(), "a minted Zoho access token is in the logs: {minted:?}");
     let mut leaks = Vec::new();
-    for secret in [TEST_WEBHOOK_SECRET, &TEST_WEBHOOK_SECRET[..20], TEST_MOODLE_TOKEN, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN] {
+    for secret in
+        [TEST_WEBHOOK_SECRET, &TEST_WEBHOOK_SECRET[..20], TEST_MOODLE_TOKEN, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN]
+    {
         if logs.contains(secret) {
             leaks.push(format!("secret {secret:?}"));
         }

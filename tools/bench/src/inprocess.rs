@@ -99,7 +99,11 @@ pub fn run(
         .map(|e| (e, seed_id(e).to_owned(), e.name().to_owned()))
         .collect();
     for size in CLASS_SIZES {
-        cases.push((Endpoint::ClassUpdated, upstream::class_id(size, true), format!("class_updated, {size} enrolments")));
+        cases.push((
+            Endpoint::ClassUpdated,
+            upstream::class_id(size, true),
+            format!("class_updated, {size} enrolments"),
+        ));
     }
 
     // Warm up: the token is minted once, connections are open, as in a warm container.
@@ -147,7 +151,11 @@ pub fn run(
         } else {
             (f64::INFINITY, "")
         };
-        let budget = if what.is_empty() { "(for information)".to_owned() } else { format!("{what}: {}", verdict(ms(cpu.p99) <= limit)) };
+        let budget = if what.is_empty() {
+            "(for information)".to_owned()
+        } else {
+            format!("{what}: {}", verdict(ms(cpu.p99) <= limit))
+        };
         println!(
             "| {label} | {} | {runs} | {:.3} ms | **{:.3} ms** | {:.3} ms | {:.3} ms | {budget} |",
             endpoint.function().name(),
@@ -199,7 +207,14 @@ impl Calls {
     }
 }
 
-fn measure_calls(rt: &tokio::runtime::Runtime, app: &App, sim: &Simulator, moodle: &StandInMoodle, endpoint: Endpoint, event: &[u8]) -> (u16, Calls) {
+fn measure_calls(
+    rt: &tokio::runtime::Runtime,
+    app: &App,
+    sim: &Simulator,
+    moodle: &StandInMoodle,
+    endpoint: Endpoint,
+    event: &[u8],
+) -> (u16, Calls) {
     sim.reset_log();
     moodle.reset_calls();
     let status = rt.block_on(invoke(app, endpoint, event));
@@ -333,7 +348,13 @@ fn backfill(rt: &tokio::runtime::Runtime, app: Arc<App>, ids: &[ZohoId], concurr
     BackfillRun { records: results.len(), wall, cpu, statuses, errors }
 }
 
-fn backfill_section(rt: &tokio::runtime::Runtime, sim: &Simulator, moodle: &StandInMoodle, count: usize, live_count: usize) {
+fn backfill_section(
+    rt: &tokio::runtime::Runtime,
+    sim: &Simulator,
+    moodle: &StandInMoodle,
+    count: usize,
+    live_count: usize,
+) {
     let mzi = crate::shared_root().join("tools/mzi/Cargo.toml");
     println!("\n## Backfill throughput (BTEC_Students, re-read from Zoho and upserted)\n");
     if mzi.exists() {
@@ -341,9 +362,13 @@ fn backfill_section(rt: &tokio::runtime::Runtime, sim: &Simulator, moodle: &Stan
             "tools/mzi exists; this table measures the loop it runs per record, `shared::sync::sync_by_id`, directly.\n"
         );
     } else {
-        println!("`mzi backfill` (tools/mzi) is not in the workspace yet: this is the equivalent loop over `shared::sync::sync_by_id`.\n");
+        println!(
+            "`mzi backfill` (tools/mzi) is not in the workspace yet: this is the equivalent loop over `shared::sync::sync_by_id`.\n"
+        );
     }
-    println!("| Zoho | Moodle | concurrency | records | records/s | wall per record | own CPU per record | waiting per record | errors | outcomes |");
+    println!(
+        "| Zoho | Moodle | concurrency | records | records/s | wall per record | own CPU per record | waiting per record | errors | outcomes |"
+    );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     let ids: Vec<ZohoId> = (0..count).map(|n| ZohoId::parse(&upstream::student_id(n)).expect("id")).collect();
     let zoho = sim.base_url();
@@ -354,8 +379,18 @@ fn backfill_section(rt: &tokio::runtime::Runtime, sim: &Simulator, moodle: &Stan
     let _ = backfill(rt, standin.clone(), &ids[..ids.len().min(5)], 1);
     let _ = backfill(rt, plan.clone(), &ids[..ids.len().min(5)], 1);
     for concurrency in [1, 4] {
-        rows.push(("simulator".into(), "none (plan mode)".into(), concurrency, backfill(rt, plan.clone(), &ids, concurrency)));
-        rows.push(("simulator".into(), "stand-in".into(), concurrency, backfill(rt, standin.clone(), &ids, concurrency)));
+        rows.push((
+            "simulator".into(),
+            "none (plan mode)".into(),
+            concurrency,
+            backfill(rt, plan.clone(), &ids, concurrency),
+        ));
+        rows.push((
+            "simulator".into(),
+            "stand-in".into(),
+            concurrency,
+            backfill(rt, standin.clone(), &ids, concurrency),
+        ));
     }
     let live = ["MOODLE_URL", "MOODLE_TOKEN"].map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
     if let [Some(url), Some(token)] = live {
@@ -363,7 +398,12 @@ fn backfill_section(rt: &tokio::runtime::Runtime, sim: &Simulator, moodle: &Stan
         let ids = &ids[..live_count.min(ids.len())];
         let _ = backfill(rt, app.clone(), &ids[..ids.len().min(3)], 1);
         for concurrency in [1, 4] {
-            rows.push(("simulator".into(), format!("live {url}"), concurrency, backfill(rt, app.clone(), ids, concurrency)));
+            rows.push((
+                "simulator".into(),
+                format!("live {url}"),
+                concurrency,
+                backfill(rt, app.clone(), ids, concurrency),
+            ));
         }
     } else {
         println!("(no live Moodle: set MOODLE_URL and MOODLE_TOKEN to add it)\n");

@@ -44,14 +44,8 @@ fn usage() -> ! {
 }
 
 fn args() -> Args {
-    let mut args = Args {
-        bins: PathBuf::new(),
-        starts: 30,
-        iterations: 1000,
-        moto: None,
-        backfill: 500,
-        live_backfill: 100,
-    };
+    let mut args =
+        Args { bins: PathBuf::new(), starts: 30, iterations: 1000, moto: None, backfill: 500, live_backfill: 100 };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage());
@@ -166,6 +160,18 @@ fn main() {
             let starts = cold_starts(&api, &upstream_rt, &args, function, ssm_env, &health, &workdir);
             print_cold_row(function, "SSM (moto, 5 SecureStrings)", "health", &starts, Some(15.0));
         }
+        // As template.yaml deploys them: secrets from SSM and the SQS failure sink
+        // (RETRY_QUEUE_URL), whose client is built at cold start.
+        let endpoint =
+            ssm_env.iter().find(|(k, _)| k == "AWS_ENDPOINT_URL_SSM").map(|(_, v)| v.clone()).unwrap_or_default();
+        let mut production = ssm_env.clone();
+        production.push(("AWS_ENDPOINT_URL_SQS".into(), endpoint.clone()));
+        production.push(("RETRY_QUEUE_URL".into(), format!("{endpoint}/123456789012/mzi-retry")));
+        production.push(("DEAD_LETTER_QUEUE_URL".into(), format!("{endpoint}/123456789012/mzi-dead")));
+        for function in Function::ALL {
+            let starts = cold_starts(&api, &upstream_rt, &args, function, &production, &health, &workdir);
+            print_cold_row(function, "SSM + SQS sink (as template.yaml)", "health", &starts, Some(15.0));
+        }
     }
     for function in Function::ALL {
         let (endpoint, id) = match function {
@@ -249,7 +255,13 @@ fn cold_starts(
     starts
 }
 
-fn print_cold_row(function: Function, configuration: &str, event: &str, starts: &[runtime_api::Start], budget: Option<f64>) {
+fn print_cold_row(
+    function: Function,
+    configuration: &str,
+    event: &str,
+    starts: &[runtime_api::Start],
+    budget: Option<f64>,
+) {
     if starts.is_empty() {
         println!("| {} | {configuration} | {event} | failed | | | | |", function.name());
         return;
@@ -278,10 +290,8 @@ fn ssm_env(
     workdir: &Path,
     base_env: &[(String, String)],
 ) -> Result<(std::process::Child, Vec<(String, String)>), String> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
     let log = std::fs::File::create(workdir.join("moto.log")).map_err(|e| e.to_string())?;
     let mut child = Command::new(moto)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -354,11 +364,8 @@ fn zip_size(binary: &Path, dir: &Path) -> Option<u64> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).ok()?;
     std::fs::copy(binary, dir.join("bootstrap")).ok()?;
-    let status = Command::new("zip")
-        .args(["-9", "-q", "-X", "function.zip", "bootstrap"])
-        .current_dir(dir)
-        .status()
-        .ok()?;
+    let status =
+        Command::new("zip").args(["-9", "-q", "-X", "function.zip", "bootstrap"]).current_dir(dir).status().ok()?;
     status.success().then(|| std::fs::metadata(dir.join("function.zip")).ok().map(|m| m.len())).flatten()
 }
 

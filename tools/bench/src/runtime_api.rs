@@ -133,7 +133,9 @@ impl RuntimeApi {
         };
         let outcome = match outcome {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) | Err(_) => return Err(format!("{function_name} did not answer within 60 s: {}", stderr_tail())),
+            Ok(Err(_)) | Err(_) => {
+                return Err(format!("{function_name} did not answer within 60 s: {}", stderr_tail()));
+            }
         };
         if let Some(error) = outcome.error {
             return Err(format!("{function_name} reported an error: {error}; {}", stderr_tail()));

@@ -185,9 +185,8 @@ impl StandInMoodle {
             next_course: AtomicI64::new(100),
             calls: Mutex::new(BTreeMap::new()),
         });
-        let router = axum::Router::new()
-            .route(shared::moodle::REST_PATH, axum::routing::post(serve))
-            .with_state(state.clone());
+        let router =
+            axum::Router::new().route(shared::moodle::REST_PATH, axum::routing::post(serve)).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let address = listener.local_addr().expect("local address");
         tokio::spawn(async move {

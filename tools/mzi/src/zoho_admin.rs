@@ -151,6 +151,11 @@ impl ZohoAdmin {
         parse_token(status, &body, s.api_domain.as_deref())
     }
 
+    /// Mints the run's access token now (if it has none yet) and returns where CRM calls go.
+    pub async fn connect(&self) -> Result<String, ZohoError> {
+        self.current_token(None).await.map(|(_, domain)| domain)
+    }
+
     async fn current_token(&self, rejected: Option<&Secret>) -> Result<(Secret, String), ZohoError> {
         let mut guard = self.token.lock().await;
         if let Some((token, domain)) = guard.as_ref()
@@ -194,7 +199,11 @@ impl ZohoAdmin {
             let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             let answer = Answer { status, body };
             let code = answer.error_code("_");
-            let invalid_token = status == 401 && matches!(code.as_str(), "INVALID_TOKEN" | "INVALID_OAUTHTOKEN" | "AUTHENTICATION_FAILURE" | "NO_CODE");
+            let invalid_token = status == 401
+                && matches!(
+                    code.as_str(),
+                    "INVALID_TOKEN" | "INVALID_OAUTHTOKEN" | "AUTHENTICATION_FAILURE" | "NO_CODE"
+                );
             if invalid_token && rejected.is_none() {
                 rejected = Some(token);
                 continue;
@@ -235,22 +244,22 @@ impl ZohoAdmin {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = match build().timeout(timeout).send().await {
+            let error: ZohoError = match build().timeout(timeout).send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     match response.bytes().await {
                         Ok(bytes) if status == 429 || status >= 500 => {
-                            let code =
-                                serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| v["code"].as_str().map(str::to_owned));
-                            Err(ZohoError::Unavailable { status, code, attempts: attempt })
+                            let code = serde_json::from_slice::<Value>(&bytes)
+                                .ok()
+                                .and_then(|v| v["code"].as_str().map(str::to_owned));
+                            ZohoError::Unavailable { status, code, attempts: attempt }
                         }
                         Ok(bytes) => return Ok((status, bytes.to_vec())),
-                        Err(e) => Err(transport(&e, timeout)),
+                        Err(e) => transport(&e, timeout),
                     }
                 }
-                Err(e) => Err(transport(&e, timeout)),
+                Err(e) => transport(&e, timeout),
             };
-            let error = outcome.expect_err("successes returned above");
             if attempt >= ATTEMPTS {
                 return Err(error);
             }
@@ -328,7 +337,13 @@ mod tests {
         .unwrap();
         assert_eq!(grant.api_domain, "https://www.zohoapis.eu");
         assert_eq!(grant.refresh_token.unwrap().expose(), "1000.r");
-        assert!(!format!("{:?}", parse_token(200, br#"{"access_token":"1000.secret","api_domain":"https://x"}"#, None).unwrap()).contains("1000.secret"));
+        assert!(
+            !format!(
+                "{:?}",
+                parse_token(200, br#"{"access_token":"1000.secret","api_domain":"https://x"}"#, None).unwrap()
+            )
+            .contains("1000.secret")
+        );
     }
 
     #[test]

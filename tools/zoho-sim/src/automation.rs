@@ -16,6 +16,10 @@
 //! by id, or for rules with `include_inner_details=true`). Names are unique per kind here
 //! (`DUPLICATE_DATA` / `ALREADY_USED`), which the real API may or may not enforce.
 
+// The `Err` of the validators is the HTTP answer the handler returns as it is; boxing it would
+// only add noise to a test double.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -160,6 +164,12 @@ impl Simulator {
         rule["id"] = json!(id);
         data.automation.rules.insert(id.clone(), rule);
         id
+    }
+
+    /// Replaces a stored rule (same `id`) as given: a hand edit in Zoho's UI.
+    pub fn set_workflow_rule(&self, rule: Value) {
+        let id = rule["id"].as_str().expect("the rule has an id").to_owned();
+        self.shared.data().automation.rules.insert(id, rule);
     }
 
     /// Issues a Self Client grant token (authorization code) for `scopes`, valid for three
@@ -314,7 +324,9 @@ fn page_of(items: Vec<Value>, query: &ListQuery, key: &str) -> Response {
 fn one_object<'a>(body: &'a Value, key: &str) -> Result<&'a Map<String, Value>, Response> {
     match body.get(key).and_then(Value::as_array) {
         Some(items) if items.len() == 1 && items[0].is_object() => Ok(items[0].as_object().expect("checked")),
-        Some(_) => Err(top_error(400, "INVALID_DATA", "exactly one object is allowed per request", json!({"api_name": key}))),
+        Some(_) => {
+            Err(top_error(400, "INVALID_DATA", "exactly one object is allowed per request", json!({"api_name": key})))
+        }
         None => Err(top_error(400, "MANDATORY_NOT_FOUND", "required field not found", json!({"api_name": key}))),
     }
 }
@@ -362,10 +374,22 @@ fn rule_webhook_ids(rule: &Value) -> Vec<String> {
 /// Checks a webhook configuration (create, or the full object after an update).
 fn validate_webhook(data: &Data, webhook: &Map<String, Value>, own_id: Option<&str>) -> Result<(), Response> {
     let invalid = |api_name: &str, message: &str| {
-        item_error("webhooks", 400, "INVALID_DATA", message, json!({"api_name": api_name, "json_path": format!("$.webhooks[0].{api_name}")}))
+        item_error(
+            "webhooks",
+            400,
+            "INVALID_DATA",
+            message,
+            json!({"api_name": api_name, "json_path": format!("$.webhooks[0].{api_name}")}),
+        )
     };
     let missing = |api_name: &str| {
-        item_error("webhooks", 400, "MANDATORY_NOT_FOUND", "required field not found", json!({"api_name": api_name, "json_path": format!("$.webhooks[0].{api_name}")}))
+        item_error(
+            "webhooks",
+            400,
+            "MANDATORY_NOT_FOUND",
+            "required field not found",
+            json!({"api_name": api_name, "json_path": format!("$.webhooks[0].{api_name}")}),
+        )
     };
     let name = text(webhook, "name").ok_or_else(|| missing("name"))?;
     if name.chars().count() > 250 {
@@ -377,7 +401,11 @@ fn validate_webhook(data: &Data, webhook: &Map<String, Value>, own_id: Option<&s
     if data.automation.webhooks.iter().any(|(id, w)| Some(id.as_str()) != own_id && w["name"] == name) {
         return Err(item_error("webhooks", 400, "DUPLICATE_DATA", "duplicate data", json!({"api_name": "name"})));
     }
-    let module = webhook.get("module").and_then(|m| m.get("api_name")).and_then(Value::as_str).ok_or_else(|| missing("module"))?;
+    let module = webhook
+        .get("module")
+        .and_then(|m| m.get("api_name"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing("module"))?;
     if !module_known(data, module) {
         return Err(invalid("module", "the module name given seems to be invalid"));
     }
@@ -398,7 +426,13 @@ fn validate_webhook(data: &Data, webhook: &Map<String, Value>, own_id: Option<&s
     }
     if let Some(headers) = webhook.get("headers").filter(|h| !h.is_null()) {
         if !["POST", "PUT", "DELETE"].contains(&method) {
-            return Err(item_error("webhooks", 400, "DEPENDENT_MISMATCH", "Invalid value provided for the given http method", json!({"api_name": "http_method"})));
+            return Err(item_error(
+                "webhooks",
+                400,
+                "DEPENDENT_MISMATCH",
+                "Invalid value provided for the given http method",
+                json!({"api_name": "http_method"}),
+            ));
         }
         if !headers.get("module_parameters").is_some_and(Value::is_array) {
             return Err(missing("headers.module_parameters"));
@@ -410,13 +444,25 @@ fn validate_webhook(data: &Data, webhook: &Map<String, Value>, own_id: Option<&s
         let mut names: Vec<String> = Vec::new();
         for parameter in &custom {
             let (Some(name), Some(value)) = (parameter["name"].as_str(), parameter["value"].as_str()) else {
-                return Err(item_error("webhooks", 400, "MANDATORY_NOT_FOUND", "the given parameter is invalid, specify both name and value", json!({"api_name": "value"})));
+                return Err(item_error(
+                    "webhooks",
+                    400,
+                    "MANDATORY_NOT_FOUND",
+                    "the given parameter is invalid, specify both name and value",
+                    json!({"api_name": "value"}),
+                ));
             };
             if name.eq_ignore_ascii_case("host") || name.len() > 255 || value.len() > 255 {
                 return Err(invalid("headers.custom_parameters", "Invalid data"));
             }
             if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                return Err(item_error("webhooks", 400, "DUPLICATE_DATA", "duplicate parameter name found", json!({"api_name": "name"})));
+                return Err(item_error(
+                    "webhooks",
+                    400,
+                    "DUPLICATE_DATA",
+                    "duplicate parameter name found",
+                    json!({"api_name": "name"}),
+                ));
             }
             names.push(name.to_owned());
         }
@@ -436,7 +482,11 @@ fn validate_webhook(data: &Data, webhook: &Map<String, Value>, own_id: Option<&s
     Ok(())
 }
 
-async fn list_webhooks(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(query): Query<ListQuery>) -> Response {
+async fn list_webhooks(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
     delay(&shared).await;
     let mut data = shared.data();
     if let Err(refused) = enter(&mut data, &headers, "GET", WEBHOOKS) {
@@ -478,17 +528,18 @@ async fn create_webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, b
         return refused;
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let response = match one_object(&body, "webhooks").and_then(|w| validate_webhook(&data, w, None).map(|()| w.clone())) {
-        Err(refused) => refused,
-        Ok(mut webhook) => {
-            let id = next_id(&mut data);
-            let module = webhook["module"]["api_name"].as_str().unwrap_or_default().to_owned();
-            webhook.insert("module".into(), module_ref(&module));
-            webhook.insert("id".into(), json!(id));
-            data.automation.webhooks.insert(id.clone(), Value::Object(webhook));
-            item_success("webhooks", StatusCode::CREATED, &id, "webhook created successfully")
-        }
-    };
+    let response =
+        match one_object(&body, "webhooks").and_then(|w| validate_webhook(&data, w, None).map(|()| w.clone())) {
+            Err(refused) => refused,
+            Ok(mut webhook) => {
+                let id = next_id(&mut data);
+                let module = webhook["module"]["api_name"].as_str().unwrap_or_default().to_owned();
+                webhook.insert("module".into(), module_ref(&module));
+                webhook.insert("id".into(), json!(id));
+                data.automation.webhooks.insert(id.clone(), Value::Object(webhook));
+                item_success("webhooks", StatusCode::CREATED, &id, "webhook created successfully")
+            }
+        };
     done(&mut data, "POST", WEBHOOKS, response)
 }
 
@@ -508,13 +559,24 @@ async fn update_webhook(
     let response = (|| {
         let changes = one_object(&body, "webhooks")?;
         let Some(stored) = data.automation.webhooks.get(&id).cloned() else {
-            return Err(top_error(400, "INVALID_DATA", "the id given seems to be invalid", json!({"resource_path_index": 4})));
+            return Err(top_error(
+                400,
+                "INVALID_DATA",
+                "the id given seems to be invalid",
+                json!({"resource_path_index": 4}),
+            ));
         };
         let mut merged = stored.as_object().cloned().unwrap_or_default();
         if let Some(module) = changes.get("module").and_then(|m| m.get("api_name"))
             && *module != stored["module"]["api_name"]
         {
-            return Err(item_error("webhooks", 400, "NOT_ALLOWED", "the module of a webhook cannot be changed", json!({"api_name": "module"})));
+            return Err(item_error(
+                "webhooks",
+                400,
+                "NOT_ALLOWED",
+                "the module of a webhook cannot be changed",
+                json!({"api_name": "module"}),
+            ));
         }
         for (key, value) in changes {
             if key != "id" && key != "module" {
@@ -529,7 +591,11 @@ async fn update_webhook(
     done(&mut data, "PUT", &path, response)
 }
 
-async fn delete_webhook(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String>, headers: HeaderMap) -> Response {
+async fn delete_webhook(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
     delay(&shared).await;
     let path = format!("{WEBHOOKS}/{id}");
     let mut data = shared.data();
@@ -581,10 +647,22 @@ fn is_active(rule: &Value) -> bool {
 fn validate_rule(data: &Data, rule: &Map<String, Value>, own_id: Option<&str>) -> Result<(), Response> {
     let key = "workflow_rules";
     let invalid = |api_name: &str, message: &str| {
-        item_error(key, 400, "INVALID_DATA", message, json!({"api_name": api_name, "json_path": format!("$.workflow_rules[0].{api_name}")}))
+        item_error(
+            key,
+            400,
+            "INVALID_DATA",
+            message,
+            json!({"api_name": api_name, "json_path": format!("$.workflow_rules[0].{api_name}")}),
+        )
     };
     let missing = |api_name: &str| {
-        item_error(key, 400, "MANDATORY_NOT_FOUND", "required field not found", json!({"api_name": api_name, "json_path": format!("$.workflow_rules[0].{api_name}")}))
+        item_error(
+            key,
+            400,
+            "MANDATORY_NOT_FOUND",
+            "required field not found",
+            json!({"api_name": api_name, "json_path": format!("$.workflow_rules[0].{api_name}")}),
+        )
     };
     let quotas = &data.automation.quotas;
     let name = text(rule, "name").ok_or_else(|| missing("name"))?;
@@ -594,12 +672,24 @@ fn validate_rule(data: &Data, rule: &Map<String, Value>, own_id: Option<&str>) -
     if has_special_characters(name) {
         return Err(invalid("name", "Special characters not allowed"));
     }
-    let module = rule.get("module").and_then(|m| m.get("api_name")).and_then(Value::as_str).ok_or_else(|| missing("module"))?;
+    let module =
+        rule.get("module").and_then(|m| m.get("api_name")).and_then(Value::as_str).ok_or_else(|| missing("module"))?;
     if !module_known(data, module) {
         return Err(invalid("module", "the module name given seems to be invalid"));
     }
-    if data.automation.rules.iter().any(|(id, r)| Some(id.as_str()) != own_id && r["name"] == name && r["module"]["api_name"] == module) {
-        return Err(item_error(key, 400, "ALREADY_USED", "the name is already used by another rule", json!({"api_name": "name"})));
+    if data
+        .automation
+        .rules
+        .iter()
+        .any(|(id, r)| Some(id.as_str()) != own_id && r["name"] == name && r["module"]["api_name"] == module)
+    {
+        return Err(item_error(
+            key,
+            400,
+            "ALREADY_USED",
+            "the name is already used by another rule",
+            json!({"api_name": "name"}),
+        ));
     }
     let execute_when = rule.get("execute_when").ok_or_else(|| missing("execute_when"))?;
     let Some(trigger) = execute_when.get("type").and_then(Value::as_str) else {
@@ -613,7 +703,13 @@ fn validate_rule(data: &Data, rule: &Map<String, Value>, own_id: Option<&str>) -
         return Err(missing("conditions"));
     }
     if conditions.len() as u64 > quotas.rules_per_process_limit {
-        return Err(item_error(key, 400, "LIMIT_EXCEEDED", "conditions limit exceeded", json!({"api_name": "conditions", "limit": quotas.rules_per_process_limit})));
+        return Err(item_error(
+            key,
+            400,
+            "LIMIT_EXCEEDED",
+            "conditions limit exceeded",
+            json!({"api_name": "conditions", "limit": quotas.rules_per_process_limit}),
+        ));
     }
     for condition in conditions {
         if condition.get("criteria_details").is_none_or(Value::is_null) {
@@ -625,25 +721,55 @@ fn validate_rule(data: &Data, rule: &Map<String, Value>, own_id: Option<&str>) -
         }
         let mut webhooks = 0u64;
         for action in &actions {
-            let Some(kind) = action["type"].as_str() else { return Err(missing("conditions[].instant_actions.actions[].type")) };
+            let Some(kind) = action["type"].as_str() else {
+                return Err(missing("conditions[].instant_actions.actions[].type"));
+            };
             if trigger == "delete" && !DELETE_ACTIONS.contains(&kind) {
-                return Err(item_error(key, 400, "AMBIGUITY_DURING_PROCESSING", "action not supported for this trigger", json!({"ambiguity_due_to": [{"json_path": "$.workflow_rules[0].execute_when.type"}, {"json_path": "$.workflow_rules[0].conditions[0].instant_actions.actions[0].type"}]})));
+                return Err(item_error(
+                    key,
+                    400,
+                    "AMBIGUITY_DURING_PROCESSING",
+                    "action not supported for this trigger",
+                    json!({"ambiguity_due_to": [{"json_path": "$.workflow_rules[0].execute_when.type"}, {"json_path": "$.workflow_rules[0].conditions[0].instant_actions.actions[0].type"}]}),
+                ));
             }
             if kind == "webhooks" {
                 webhooks += 1;
                 let id = action["id"].as_str().unwrap_or("");
                 match data.automation.webhooks.get(id) {
                     Some(webhook) if webhook["module"]["api_name"] == module => {}
-                    Some(_) => return Err(invalid("conditions[].instant_actions.actions[].id", "the webhook belongs to another module")),
-                    None => return Err(invalid("conditions[].instant_actions.actions[].id", "the id given seems to be invalid")),
+                    Some(_) => {
+                        return Err(invalid(
+                            "conditions[].instant_actions.actions[].id",
+                            "the webhook belongs to another module",
+                        ));
+                    }
+                    None => {
+                        return Err(invalid(
+                            "conditions[].instant_actions.actions[].id",
+                            "the id given seems to be invalid",
+                        ));
+                    }
                 }
             }
         }
         if webhooks > quotas.webhooks_per_rule_limit {
-            return Err(item_error(key, 400, "LIMIT_EXCEEDED", "actions limit exceeded", json!({"api_name": "webhooks", "limit": quotas.webhooks_per_rule_limit})));
+            return Err(item_error(
+                key,
+                400,
+                "LIMIT_EXCEEDED",
+                "actions limit exceeded",
+                json!({"api_name": "webhooks", "limit": quotas.webhooks_per_rule_limit}),
+            ));
         }
         if actions.len() as u64 > quotas.total_actions_per_rule_limit {
-            return Err(item_error(key, 400, "LIMIT_EXCEEDED", "actions limit exceeded", json!({"api_name": "actions", "limit": quotas.total_actions_per_rule_limit})));
+            return Err(item_error(
+                key,
+                400,
+                "LIMIT_EXCEEDED",
+                "actions limit exceeded",
+                json!({"api_name": "actions", "limit": quotas.total_actions_per_rule_limit}),
+            ));
         }
     }
     Ok(())
@@ -655,7 +781,13 @@ fn check_quota(data: &Data, module: &str, active: bool) -> Result<(), Response> 
     let rules = &data.automation.rules;
     let in_module = |r: &&Value| r["module"]["api_name"] == module;
     let exceeded = |what: &str, limit: u64| {
-        Err(item_error("workflow_rules", 400, "LIMIT_EXCEEDED", &format!("{what} limit exceeded"), json!({"api_name": what, "limit": limit})))
+        Err(item_error(
+            "workflow_rules",
+            400,
+            "LIMIT_EXCEEDED",
+            &format!("{what} limit exceeded"),
+            json!({"api_name": what, "limit": limit}),
+        ))
     };
     if rules.len() as u64 >= quotas.total_rules_limit {
         return exceeded("total_rules", quotas.total_rules_limit);
@@ -667,7 +799,9 @@ fn check_quota(data: &Data, module: &str, active: bool) -> Result<(), Response> 
         if rules.values().filter(|r| is_active(r)).count() as u64 >= quotas.active_rules_limit {
             return exceeded("active_rules", quotas.active_rules_limit);
         }
-        if rules.values().filter(in_module).filter(|r| is_active(r)).count() as u64 >= quotas.active_rules_limit_per_module {
+        if rules.values().filter(in_module).filter(|r| is_active(r)).count() as u64
+            >= quotas.active_rules_limit_per_module
+        {
             return exceeded("active_rules_per_module", quotas.active_rules_limit_per_module);
         }
     }
@@ -716,7 +850,13 @@ async fn create_rule(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     let response = (|| {
         let rule = one_object(&body, "workflow_rules")?;
         if rule.get("status").and_then(|s| s.get("active")) == Some(&json!(false)) {
-            return Err(item_error("workflow_rules", 400, "INVALID_DATA", "a rule cannot be created inactive", json!({"api_name": "active", "json_path": "$.workflow_rules[0].status.active"})));
+            return Err(item_error(
+                "workflow_rules",
+                400,
+                "INVALID_DATA",
+                "a rule cannot be created inactive",
+                json!({"api_name": "active", "json_path": "$.workflow_rules[0].status.active"}),
+            ));
         }
         validate_rule(&data, rule, None)?;
         let module = rule["module"]["api_name"].as_str().unwrap_or_default().to_owned();
@@ -758,7 +898,9 @@ fn merge_rule(stored: &Value, changes: &Map<String, Value>) -> Result<Value, &'s
                         }
                         (Some(i), false) => merge_condition(&mut conditions[i], change),
                         (None, true) => return Err("the condition to delete does not exist"),
-                        (None, false) if change_id.is_some() => return Err("the condition id given seems to be invalid"),
+                        (None, false) if change_id.is_some() => {
+                            return Err("the condition id given seems to be invalid");
+                        }
                         (None, false) => {
                             serial += 1;
                             let mut added = change.clone();
@@ -814,15 +956,27 @@ async fn update_rule(
     let response = (|| {
         let changes = one_object(&body, "workflow_rules")?;
         let Some(stored) = data.automation.rules.get(&id).cloned() else {
-            return Err(top_error(400, "INVALID_DATA", "the id given seems to be invalid", json!({"resource_path_index": 4})));
+            return Err(top_error(
+                400,
+                "INVALID_DATA",
+                "the id given seems to be invalid",
+                json!({"resource_path_index": 4}),
+            ));
         };
         if let Some(module) = changes.get("module").and_then(|m| m.get("api_name"))
             && *module != stored["module"]["api_name"]
         {
-            return Err(item_error("workflow_rules", 400, "NOT_ALLOWED", "the module of a rule cannot be changed", json!({"api_name": "module"})));
+            return Err(item_error(
+                "workflow_rules",
+                400,
+                "NOT_ALLOWED",
+                "the module of a rule cannot be changed",
+                json!({"api_name": "module"}),
+            ));
         }
-        let merged = merge_rule(&stored, changes)
-            .map_err(|reason| item_error("workflow_rules", 400, "INVALID_DATA", reason, json!({"api_name": "conditions"})))?;
+        let merged = merge_rule(&stored, changes).map_err(|reason| {
+            item_error("workflow_rules", 400, "INVALID_DATA", reason, json!({"api_name": "conditions"}))
+        })?;
         validate_rule(&data, merged.as_object().expect("a rule is an object"), Some(&id))?;
         if !is_active(&stored) && is_active(&merged) {
             let module = stored["module"]["api_name"].as_str().unwrap_or_default().to_owned();
@@ -896,15 +1050,31 @@ async fn workflow_configurations(
         return refused;
     }
     let response = match query.module.as_deref() {
-        None => top_error(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", json!({"param_name": "module"})),
-        Some(module) if !module_known(&data, module) => {
-            top_error(400, "INVALID_MODULE", "The value provided to the param is Invalid", json!({"param_name": "module"}))
-        }
+        None => top_error(
+            400,
+            "REQUIRED_PARAM_MISSING",
+            "One of the expected parameter is missing",
+            json!({"param_name": "module"}),
+        ),
+        Some(module) if !module_known(&data, module) => top_error(
+            400,
+            "INVALID_MODULE",
+            "The value provided to the param is Invalid",
+            json!({"param_name": "module"}),
+        ),
         Some(_) => {
-            let record_actions = json!(["field_updates", "assign_owner", "add_tags", "remove_tags", "email_notifications", "create_record", "webhooks", "functions", "flow"]);
-            let trigger = |api_name: &str, name: &str, scheduled: bool, actions: &Value| {
-                json!({"api_name": api_name, "deprecated": false, "name": name, "scheduled_actions_supported": scheduled, "actions": actions})
-            };
+            let record_actions = json!([
+                "field_updates",
+                "assign_owner",
+                "add_tags",
+                "remove_tags",
+                "email_notifications",
+                "create_record",
+                "webhooks",
+                "functions",
+                "flow"
+            ]);
+            let trigger = |api_name: &str, name: &str, scheduled: bool, actions: &Value| json!({"api_name": api_name, "deprecated": false, "name": name, "scheduled_actions_supported": scheduled, "actions": actions});
             let limit = data.automation.quotas.webhooks_per_rule_limit;
             let body = json!({"workflow_configurations": {
                 "related_triggers_details": [],

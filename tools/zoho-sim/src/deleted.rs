@@ -89,7 +89,10 @@ fn paged(rows: Vec<Value>, page: usize, per_page: usize, key: &str) -> Response 
     }
     let more = start + slice.len() < rows.len();
     let count = slice.len();
-    (StatusCode::OK, Json(json!({key: slice, "info": {"per_page": per_page, "count": count, "page": page, "more_records": more}})))
+    (
+        StatusCode::OK,
+        Json(json!({key: slice, "info": {"per_page": per_page, "count": count, "page": page, "more_records": more}})),
+    )
         .into_response()
 }
 

@@ -123,6 +123,8 @@ pub fn model_plugin(moodle: &StandInMoodle, model: &Arc<Mutex<PluginModel>>) {
             }
         };
         model.writes.push(("local_mzi_delete_student".into(), id.clone(), status.into()));
-        Reply::json(json!({"status": status, "id": 1, "zoho_id": id, "message": "", "parent_entity": "", "parent_zoho_id": ""}))
+        Reply::json(
+            json!({"status": status, "id": 1, "zoho_id": id, "message": "", "parent_entity": "", "parent_zoho_id": ""}),
+        )
     });
 }

@@ -16,10 +16,9 @@
 //! cannot be synced is reported and not retried (fix it in Zoho: its webhook syncs it, or run
 //! with `--restart`). When every module completes without such failures the checkpoint is deleted.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -139,9 +138,9 @@ pub struct ModuleProgress {
 impl Checkpoint {
     pub fn load(path: &Path) -> Result<Option<Self>, MziError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| MziError::file(path, format!("not a backfill checkpoint ({e}); remove it or use --restart"))),
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                MziError::file(path, format!("not a backfill checkpoint ({e}); remove it or use --restart"))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(MziError::file(path, e)),
         }
@@ -190,7 +189,11 @@ impl<'a> Progress<'a> {
 
     fn advance(&mut self) {
         while let Some(id) = self.listed.get(self.frontier) {
-            let below = self.state.watermark.as_deref().is_some_and(|w| id_order(id.as_str(), w) != std::cmp::Ordering::Greater);
+            let below = self
+                .state
+                .watermark
+                .as_deref()
+                .is_some_and(|w| id_order(id.as_str(), w) != std::cmp::Ordering::Greater);
             if !below && !self.done.contains(id.as_str()) {
                 break;
             }
@@ -216,7 +219,11 @@ pub enum RecordOutcome {
     Updated,
     Unchanged,
     Skipped(String),
-    Failed { code: String, reason: String, retryable: bool },
+    Failed {
+        code: String,
+        reason: String,
+        retryable: bool,
+    },
     /// Dry run: Moodle has it (or not), so the upsert would update or leave it (or create it).
     WouldCreate,
     WouldUpdateOrKeep,
@@ -325,15 +332,24 @@ pub async fn list_ids(app: &App, entity: Entity, since: Option<&str>) -> Result<
         Some(since) => format!("Modified_Time >= {}", coql_text(since)),
         None => "id is not null".to_owned(),
     };
-    let rows = app.zoho.coql_raw(&format!("select id from {} where {condition} order by id asc", entity.module())).await?;
-    let mut ids: Vec<ZohoId> = rows.iter().filter_map(|r| r.get("id").and_then(Value::as_str)).filter_map(|id| ZohoId::parse(id).ok()).collect();
+    let rows =
+        app.zoho.coql_raw(&format!("select id from {} where {condition} order by id asc", entity.module())).await?;
+    let mut ids: Vec<ZohoId> = rows
+        .iter()
+        .filter_map(|r| r.get("id").and_then(Value::as_str))
+        .filter_map(|id| ZohoId::parse(id).ok())
+        .collect();
     ids.sort_by(|a, b| id_order(a.as_str(), b.as_str()));
     ids.dedup();
     Ok(ids)
 }
 
 /// Which of `ids` Moodle already stores (`local_mzi_get_moodle_ids`), for the kinds it answers.
-async fn probe_existing(moodle: &MoodleClient, entity: Entity, ids: &[ZohoId]) -> Result<Option<HashSet<String>>, MziError> {
+async fn probe_existing(
+    moodle: &MoodleClient,
+    entity: Entity,
+    ids: &[ZohoId],
+) -> Result<Option<HashSet<String>>, MziError> {
     let (param, key) = match entity {
         Entity::Student => ("student_ids", "students"),
         Entity::Class => ("class_ids", "classes"),
@@ -343,7 +359,8 @@ async fn probe_existing(moodle: &MoodleClient, entity: Entity, ids: &[ZohoId]) -
     };
     let mut existing = HashSet::new();
     for chunk in ids.chunks(PROBE_BATCH) {
-        let answer = moodle.call_value("local_mzi_get_moodle_ids", &json!({param: chunk})).await?.unwrap_or(Value::Null);
+        let answer =
+            moodle.call_value("local_mzi_get_moodle_ids", &json!({param: chunk})).await?.unwrap_or(Value::Null);
         for entry in answer[key].as_array().into_iter().flatten() {
             if entry["exists"].as_bool() == Some(true)
                 && entry["deleted"].as_bool() != Some(true)
@@ -375,7 +392,9 @@ pub async fn backfill(args: &Args, settings: Settings, err: &mut dyn Write) -> R
         ORDER.into_iter().filter(|e| args.module.iter().any(|m| m.entity() == *e)).collect()
     };
     let probe = match (&settings.moodle.target, args.dry_run) {
-        (Some(target), true) => Some(MoodleClient::new(crate::http_client(), Some(target.clone()), settings.moodle.timeout)),
+        (Some(target), true) => {
+            Some(MoodleClient::new(crate::http_client(), Some(target.clone()), settings.moodle.timeout))
+        }
         _ => None,
     };
     let mut app_settings = settings;
@@ -411,7 +430,12 @@ pub async fn backfill(args: &Args, settings: Settings, err: &mut dyn Write) -> R
         let previous = checkpoint.modules.get(module).cloned().unwrap_or_default();
         let mut progress = Progress::new(&listed, ModuleProgress { complete: false, ..previous });
         let todo: Vec<ZohoId> = listed.iter().filter(|id| !progress.is_done(id)).cloned().collect();
-        let mut module_report = ModuleReport { module, listed: listed.len(), already_done: listed.len() - todo.len(), ..ModuleReport::default() };
+        let mut module_report = ModuleReport {
+            module,
+            listed: listed.len(),
+            already_done: listed.len() - todo.len(),
+            ..ModuleReport::default()
+        };
         let existing = match &probe {
             Some(moodle) => probe_existing(moodle, entity, &todo).await?,
             None => None,
@@ -506,15 +530,39 @@ pub fn write_summary(out: &mut dyn Write, report: &Report, checkpoint: &Path) ->
     for m in &report.modules {
         let n = |v: usize| v.to_string();
         if report.dry_run {
-            table.row([m.module.to_owned(), n(m.listed), n(m.would_create), n(m.would_update_or_keep), n(m.would_upsert), n(m.skipped), n(m.failed)]);
+            table.row([
+                m.module.to_owned(),
+                n(m.listed),
+                n(m.would_create),
+                n(m.would_update_or_keep),
+                n(m.would_upsert),
+                n(m.skipped),
+                n(m.failed),
+            ]);
         } else {
-            table.row([m.module.to_owned(), n(m.listed), n(m.already_done), n(m.created), n(m.updated), n(m.unchanged), n(m.skipped), n(m.failed)]);
+            table.row([
+                m.module.to_owned(),
+                n(m.listed),
+                n(m.already_done),
+                n(m.created),
+                n(m.updated),
+                n(m.unchanged),
+                n(m.skipped),
+                n(m.failed),
+            ]);
         }
     }
-    writeln!(out, "{}", if report.dry_run { "Backfill plan (dry run: nothing was written)" } else { "Backfill summary" })?;
+    writeln!(
+        out,
+        "{}",
+        if report.dry_run { "Backfill plan (dry run: nothing was written)" } else { "Backfill summary" }
+    )?;
     table.write(out)?;
     if report.dry_run && report.modules.iter().any(|m| m.would_upsert > 0) {
-        writeln!(out, "WOULD UPSERT: Moodle cannot be asked whether these records exist; the plugin creates or updates each.")?;
+        writeln!(
+            out,
+            "WOULD UPSERT: Moodle cannot be asked whether these records exist; the plugin creates or updates each."
+        )?;
     }
     let skips: Vec<(&str, &String, &usize)> =
         report.modules.iter().flat_map(|m| m.skip_reasons.iter().map(move |(r, c)| (m.module, r, c))).collect();
@@ -540,7 +588,11 @@ pub fn write_summary(out: &mut dyn Write, report: &Report, checkpoint: &Path) ->
         }
     }
     if !report.dry_run && (report.stopped_early || report.failed() > 0) {
-        writeln!(out, "\nProgress is in {}: run the same command again to continue (records that failed for a passing reason are retried).", checkpoint.display())?;
+        writeln!(
+            out,
+            "\nProgress is in {}: run the same command again to continue (records that failed for a passing reason are retried).",
+            checkpoint.display()
+        )?;
     }
     Ok(())
 }
@@ -548,7 +600,8 @@ pub fn write_summary(out: &mut dyn Write, report: &Report, checkpoint: &Path) ->
 pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Result<(), MziError> {
     let settings = crate::load_settings(source).await?;
     let report = backfill(args, settings, console.err).await?;
-    write_summary(console.out, &report, &args.checkpoint).map_err(|e| MziError::Failed(format!("cannot write the report: {e}")))?;
+    write_summary(console.out, &report, &args.checkpoint)
+        .map_err(|e| MziError::Failed(format!("cannot write the report: {e}")))?;
     if report.interrupted {
         return Err(MziError::Interrupted(format!("progress saved in {}", args.checkpoint.display())));
     }

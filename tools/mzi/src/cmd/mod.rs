@@ -6,6 +6,8 @@
 //! else changes.
 
 pub mod backfill;
+pub mod reconcile;
+pub mod replay;
 pub mod setup_rules;
 pub mod status;
 pub mod zoho_authorize;
@@ -50,6 +52,10 @@ pub enum Command {
     Backfill(backfill::Args),
     /// Check the configuration, Zoho and Moodle; prints a pass/fail table (exit 1 on failure).
     Status(status::Args),
+    /// List and replay captured webhooks (the dead-letter store with --dead).
+    Replay(replay::Args),
+    /// Apply what changed or was deleted in Zoho since the cursor (what webhooks missed).
+    Reconcile(reconcile::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,5 +73,7 @@ pub async fn run(cli: Cli, source: Source, console: &mut Console<'_>) -> Result<
         Command::Zoho(ZohoCommand::SetupRules(args)) => setup_rules::run(&args, &source, console).await,
         Command::Backfill(args) => backfill::run(&args, &source, console).await,
         Command::Status(args) => status::run(&args, &source, console).await,
+        Command::Replay(args) => replay::run(&args, &source, console).await,
+        Command::Reconcile(args) => reconcile::run(&args, &source, console).await,
     }
 }

@@ -87,13 +87,24 @@ impl Trigger {
 pub fn trigger_of(endpoint: Endpoint) -> Option<Trigger> {
     use Endpoint::*;
     match endpoint {
-        StudentUpdated | RegistrationCreated | PaymentRecorded | GradeSubmitted | RequestStatusChanged
-        | EnrollmentUpdated | BtecDefinitionUpdated => Some(Trigger::CreateOrEdit),
+        StudentUpdated
+        | RegistrationCreated
+        | PaymentRecorded
+        | GradeSubmitted
+        | RequestStatusChanged
+        | EnrollmentUpdated
+        | BtecDefinitionUpdated => Some(Trigger::CreateOrEdit),
         // The specification: BTEC_Classes on Edit only (a new class has no course yet to update;
         // its first edit creates it), pointing at class_updated.
         ClassUpdated => Some(Trigger::Edit),
-        StudentDeleted | RegistrationDeleted | PaymentDeleted | GradeDeleted | RequestDeleted | ClassDeleted
-        | EnrollmentDeleted | BtecDefinitionDeleted => Some(Trigger::Delete),
+        StudentDeleted
+        | RegistrationDeleted
+        | PaymentDeleted
+        | GradeDeleted
+        | RequestDeleted
+        | ClassDeleted
+        | EnrollmentDeleted
+        | BtecDefinitionDeleted => Some(Trigger::Delete),
         // Same module and processing as request_status_changed: one upsert rule per module.
         SubmitStudentRequest => None,
     }
@@ -244,7 +255,11 @@ impl Plan {
     }
 
     pub fn writes(&self) -> usize {
-        self.items.iter().filter(|i| i.action != Action::Unchanged).map(|i| if i.action == Action::Replace { 2 } else { 1 }).sum()
+        self.items
+            .iter()
+            .filter(|i| i.action != Action::Unchanged)
+            .map(|i| if i.action == Action::Replace { 2 } else { 1 })
+            .sum()
     }
 }
 
@@ -276,7 +291,8 @@ pub fn webhook_differences(wanted: &Wanted, secret: &Secret, stored: &Value) -> 
     }
     let custom = stored.pointer("/headers/custom_parameters").and_then(Value::as_array).cloned().unwrap_or_default();
     let secret_ok = custom.iter().any(|p| {
-        p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(SECRET_HEADER)) && p["value"].as_str() == Some(secret.expose())
+        p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(SECRET_HEADER))
+            && p["value"].as_str() == Some(secret.expose())
     });
     if !secret_ok {
         reasons.push("secret header".to_owned());
@@ -303,7 +319,11 @@ pub fn rule_differences(wanted: &Wanted, webhook_id: Option<&str>, stored: &Valu
     let mut reasons = Vec::new();
     let trigger = text(stored, "/execute_when/type");
     if trigger != wanted.trigger.api_name() {
-        reasons.push(format!("trigger {} → {}", if trigger.is_empty() { "?" } else { &trigger }, wanted.trigger.api_name()));
+        reasons.push(format!(
+            "trigger {} → {}",
+            if trigger.is_empty() { "?" } else { &trigger },
+            wanted.trigger.api_name()
+        ));
     }
     if wanted.trigger != Trigger::Delete && stored.pointer("/execute_when/details/repeat") != Some(&json!(true)) {
         reasons.push("repeat".to_owned());
@@ -314,7 +334,8 @@ pub fn rule_differences(wanted: &Wanted, webhook_id: Option<&str>, stored: &Valu
     let conditions = stored.get("conditions").and_then(Value::as_array).cloned().unwrap_or_default();
     let well_formed = match conditions.as_slice() {
         [only] => {
-            let actions = only.pointer("/instant_actions/actions").and_then(Value::as_array).cloned().unwrap_or_default();
+            let actions =
+                only.pointer("/instant_actions/actions").and_then(Value::as_array).cloned().unwrap_or_default();
             let scheduled = only.get("scheduled_actions").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
             let criteria_all = only.pointer("/criteria_details/criteria").is_none_or(Value::is_null);
             let calls_ours = matches!(actions.as_slice(), [a] if a["type"] == "webhooks" && webhook_id.is_some_and(|id| a["id"] == id));
@@ -339,20 +360,21 @@ pub fn plan(wanted: &[Wanted], secret: &Secret, webhooks: &[Value], rules: &[Val
     let ours_webhooks: Vec<&Value> = webhooks.iter().filter(|w| is_ours(w)).collect();
     let ours_rules: Vec<&Value> = rules.iter().filter(|r| is_ours(r)).collect();
     let mut items = Vec::new();
-    let existing_item = |kind: Kind, stored: &Value, action: Action, reasons: Vec<String>, wanted: Option<usize>| Item {
-        kind,
-        name: text(stored, "/name"),
-        module: text(stored, "/module/api_name"),
-        action,
-        reasons,
-        existing_id: stored.get("id").and_then(Value::as_str).map(str::to_owned),
-        wanted,
-        condition_ids: stored
-            .get("conditions")
-            .and_then(Value::as_array)
-            .map(|c| c.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect())
-            .unwrap_or_default(),
-    };
+    let existing_item =
+        |kind: Kind, stored: &Value, action: Action, reasons: Vec<String>, wanted: Option<usize>| Item {
+            kind,
+            name: text(stored, "/name"),
+            module: text(stored, "/module/api_name"),
+            action,
+            reasons,
+            existing_id: stored.get("id").and_then(Value::as_str).map(str::to_owned),
+            wanted,
+            condition_ids: stored
+                .get("conditions")
+                .and_then(Value::as_array)
+                .map(|c| c.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+        };
     if remove_all {
         for rule in &ours_rules {
             items.push(existing_item(Kind::Rule, rule, Action::Remove, vec![], None));
@@ -387,20 +409,46 @@ pub fn plan(wanted: &[Wanted], secret: &Secret, webhooks: &[Value], rules: &[Val
     }
     for (index, w) in wanted.iter().enumerate() {
         let (webhook_item, webhook_id) = match kept_webhooks.get(w.name.as_str()) {
-            None => (Item { kind: Kind::Webhook, name: w.name.clone(), module: w.module.to_owned(), action: Action::Create, reasons: vec![], existing_id: None, wanted: Some(index), condition_ids: vec![] }, None),
+            None => (
+                Item {
+                    kind: Kind::Webhook,
+                    name: w.name.clone(),
+                    module: w.module.to_owned(),
+                    action: Action::Create,
+                    reasons: vec![],
+                    existing_id: None,
+                    wanted: Some(index),
+                    condition_ids: vec![],
+                },
+                None,
+            ),
             Some(stored) => match webhook_differences(w, secret, stored) {
                 Err(reasons) => (existing_item(Kind::Webhook, stored, Action::Replace, reasons, Some(index)), None),
-                Ok(reasons) if reasons.is_empty() => {
-                    (existing_item(Kind::Webhook, stored, Action::Unchanged, reasons, Some(index)), stored["id"].as_str())
+                Ok(reasons) if reasons.is_empty() => (
+                    existing_item(Kind::Webhook, stored, Action::Unchanged, reasons, Some(index)),
+                    stored["id"].as_str(),
+                ),
+                Ok(reasons) => {
+                    (existing_item(Kind::Webhook, stored, Action::Update, reasons, Some(index)), stored["id"].as_str())
                 }
-                Ok(reasons) => (existing_item(Kind::Webhook, stored, Action::Update, reasons, Some(index)), stored["id"].as_str()),
             },
         };
         let rule_item = match kept_rules.get(w.name.as_str()) {
-            None => Item { kind: Kind::Rule, name: w.name.clone(), module: w.module.to_owned(), action: Action::Create, reasons: vec![], existing_id: None, wanted: Some(index), condition_ids: vec![] },
+            None => Item {
+                kind: Kind::Rule,
+                name: w.name.clone(),
+                module: w.module.to_owned(),
+                action: Action::Create,
+                reasons: vec![],
+                existing_id: None,
+                wanted: Some(index),
+                condition_ids: vec![],
+            },
             Some(stored) => match rule_differences(w, webhook_id, stored) {
                 Err(reasons) => existing_item(Kind::Rule, stored, Action::Replace, reasons, Some(index)),
-                Ok(reasons) if reasons.is_empty() => existing_item(Kind::Rule, stored, Action::Unchanged, reasons, Some(index)),
+                Ok(reasons) if reasons.is_empty() => {
+                    existing_item(Kind::Rule, stored, Action::Unchanged, reasons, Some(index))
+                }
                 Ok(reasons) => existing_item(Kind::Rule, stored, Action::Update, reasons, Some(index)),
             },
         };
@@ -408,12 +456,22 @@ pub fn plan(wanted: &[Wanted], secret: &Secret, webhooks: &[Value], rules: &[Val
         items.push(rule_item);
     }
     // A webhook being replaced is still used by its rule: that rule must let go of it first.
-    let replaced: Vec<String> = items.iter().filter(|i| i.kind == Kind::Webhook && i.action == Action::Replace).filter_map(|i| i.existing_id.clone()).collect();
-    for item in items.iter_mut().filter(|i| i.kind == Kind::Rule && matches!(i.action, Action::Update | Action::Unchanged)) {
+    let replaced: Vec<String> = items
+        .iter()
+        .filter(|i| i.kind == Kind::Webhook && i.action == Action::Replace)
+        .filter_map(|i| i.existing_id.clone())
+        .collect();
+    for item in
+        items.iter_mut().filter(|i| i.kind == Kind::Rule && matches!(i.action, Action::Update | Action::Unchanged))
+    {
         let stored = kept_rules.get(item.name.as_str()).copied();
         let uses_replaced = stored.is_some_and(|r| {
             r.get("conditions").and_then(Value::as_array).into_iter().flatten().any(|c| {
-                c.pointer("/instant_actions/actions").and_then(Value::as_array).into_iter().flatten().any(|a| replaced.iter().any(|id| a["id"] == id.as_str()))
+                c.pointer("/instant_actions/actions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|a| replaced.iter().any(|id| a["id"] == id.as_str()))
             })
         });
         if uses_replaced {
@@ -491,10 +549,12 @@ pub fn quota_problems(
     let mut problems = Vec::new();
     let rule_items = || plan.items.iter().filter(|i| i.kind == Kind::Rule);
     let added = |module: Option<&str>| {
-        rule_items().filter(|i| module.is_none_or(|m| i.module == m)).filter(|i| i.action == Action::Create).count() as i64
+        rule_items().filter(|i| module.is_none_or(|m| i.module == m)).filter(|i| i.action == Action::Create).count()
+            as i64
     };
     let removed = |module: Option<&str>| {
-        rule_items().filter(|i| module.is_none_or(|m| i.module == m)).filter(|i| i.action == Action::Remove).count() as i64
+        rule_items().filter(|i| module.is_none_or(|m| i.module == m)).filter(|i| i.action == Action::Remove).count()
+            as i64
     };
     let activated = |module: Option<&str>| {
         rule_items()
@@ -661,7 +721,9 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
             if answer.status == 200 {
                 configurations.insert(module.to_owned(), ModuleConfiguration::from_answer(&answer.body));
             } else {
-                return Err(answer.into_error(&format!("read the workflow configuration of {module}"), "workflow_configurations").into());
+                return Err(answer
+                    .into_error(&format!("read the workflow configuration of {module}"), "workflow_configurations")
+                    .into());
             }
         }
         let daily_cap = zoho
@@ -670,8 +732,9 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
             .ok()
             .filter(Answer::is_success)
             .and_then(|a| a.body.pointer("/info/max_limit").and_then(Value::as_u64));
-        let after = quotas.total_configured as i64 - plan.count(Action::Remove) as i64
-            + plan.items.iter().filter(|i| i.kind == Kind::Rule && i.action == Action::Create).count() as i64;
+        let rules_with =
+            |action: Action| plan.items.iter().filter(|i| i.kind == Kind::Rule && i.action == action).count() as i64;
+        let after = quotas.total_configured as i64 - rules_with(Action::Remove) + rules_with(Action::Create);
         writeln!(
             out,
             "Org quotas: {} of {} rules now, {after} after; {} of {} active; at most {} rules ({} active) per module; {} webhook per rule; {} webhook calls per day",
@@ -726,13 +789,24 @@ fn io(error: std::io::Error) -> MziError {
 fn write_plan(out: &mut dyn Write, plan: &Plan) -> Result<(), MziError> {
     let mut table = Table::new(["ACTION", "KIND", "NAME", "DETAIL"]);
     for item in &plan.items {
-        table.row([item.action.as_str().to_owned(), item.kind.as_str().to_owned(), item.name.clone(), item.reasons.join(", ")]);
+        table.row([
+            item.action.as_str().to_owned(),
+            item.kind.as_str().to_owned(),
+            item.name.clone(),
+            item.reasons.join(", "),
+        ]);
     }
     table.write(out).map_err(io)
 }
 
 /// Carries the plan out in a safe order; stops at the first refusal, saying what was written.
-async fn apply(zoho: &ZohoAdmin, plan: &Plan, wanted: &[Wanted], secret: &Secret, out: &mut dyn Write) -> Result<usize, MziError> {
+async fn apply(
+    zoho: &ZohoAdmin,
+    plan: &Plan,
+    wanted: &[Wanted],
+    secret: &Secret,
+    out: &mut dyn Write,
+) -> Result<usize, MziError> {
     let mut written = 0usize;
     let fail = |written: usize, error: ZohoError| {
         MziError::Failed(format!(
@@ -740,7 +814,9 @@ async fn apply(zoho: &ZohoAdmin, plan: &Plan, wanted: &[Wanted], secret: &Secret
         ))
     };
     // 1. Rules that go away (or are replaced): they release their webhooks.
-    for item in plan.items.iter().filter(|i| i.kind == Kind::Rule && matches!(i.action, Action::Remove | Action::Replace)) {
+    for item in
+        plan.items.iter().filter(|i| i.kind == Kind::Rule && matches!(i.action, Action::Remove | Action::Replace))
+    {
         let id = item.existing_id.as_deref().unwrap_or_default();
         delete(zoho, RULES, "workflow_rules", id).await.map_err(|e| fail(written, e))?;
         written += 1;
@@ -760,15 +836,20 @@ async fn apply(zoho: &ZohoAdmin, plan: &Plan, wanted: &[Wanted], secret: &Secret
         let body = json!({"webhooks": [webhook_config(w, secret)]});
         match item.action {
             Action::Create | Action::Replace => {
-                let answer = zoho.request(Method::POST, WEBHOOKS, &[], Some(&body)).await.map_err(|e| fail(written, e))?;
-                let id = created(answer, "webhooks", &format!("create webhook {}", w.name)).map_err(|e| fail(written, e))?;
+                let answer =
+                    zoho.request(Method::POST, WEBHOOKS, &[], Some(&body)).await.map_err(|e| fail(written, e))?;
+                let id =
+                    created(answer, "webhooks", &format!("create webhook {}", w.name)).map_err(|e| fail(written, e))?;
                 written += 1;
                 writeln!(out, "created webhook {} ({id})", w.name).map_err(io)?;
                 webhook_ids.insert(index, id);
             }
             Action::Update => {
                 let id = item.existing_id.clone().unwrap_or_default();
-                let answer = zoho.request(Method::PUT, &format!("{WEBHOOKS}/{id}"), &[], Some(&body)).await.map_err(|e| fail(written, e))?;
+                let answer = zoho
+                    .request(Method::PUT, &format!("{WEBHOOKS}/{id}"), &[], Some(&body))
+                    .await
+                    .map_err(|e| fail(written, e))?;
                 if !answer.is_success() {
                     return Err(fail(written, answer.into_error(&format!("update webhook {}", w.name), "webhooks")));
                 }
@@ -791,14 +872,17 @@ async fn apply(zoho: &ZohoAdmin, plan: &Plan, wanted: &[Wanted], secret: &Secret
             Action::Create | Action::Replace => {
                 let body = json!({"workflow_rules": [rule_config(w, &webhook_id)]});
                 let answer = zoho.request(Method::POST, RULES, &[], Some(&body)).await.map_err(|e| fail(written, e))?;
-                let id = created(answer, "workflow_rules", &format!("create rule {}", w.name)).map_err(|e| fail(written, e))?;
+                let id = created(answer, "workflow_rules", &format!("create rule {}", w.name))
+                    .map_err(|e| fail(written, e))?;
                 written += 1;
-                writeln!(out, "created rule {} ({id}): {} → {}", w.name, w.trigger.api_name(), w.endpoint.name()).map_err(io)?;
+                writeln!(out, "created rule {} ({id}): {} → {}", w.name, w.trigger.api_name(), w.endpoint.name())
+                    .map_err(io)?;
             }
             Action::Update => {
                 let id = item.existing_id.clone().unwrap_or_default();
                 // All conditions are replaced by ours: simpler and safer than patching actions.
-                let mut conditions: Vec<Value> = item.condition_ids.iter().map(|c| json!({"id": c, "_delete": null})).collect();
+                let mut conditions: Vec<Value> =
+                    item.condition_ids.iter().map(|c| json!({"id": c, "_delete": null})).collect();
                 conditions.push(condition(&webhook_id));
                 let body = json!({"workflow_rules": [{
                     "name": w.name,
@@ -807,7 +891,10 @@ async fn apply(zoho: &ZohoAdmin, plan: &Plan, wanted: &[Wanted], secret: &Secret
                     "status": {"active": true},
                     "conditions": conditions
                 }]});
-                let answer = zoho.request(Method::PUT, &format!("{RULES}/{id}"), &[], Some(&body)).await.map_err(|e| fail(written, e))?;
+                let answer = zoho
+                    .request(Method::PUT, &format!("{RULES}/{id}"), &[], Some(&body))
+                    .await
+                    .map_err(|e| fail(written, e))?;
                 if !answer.is_success() {
                     return Err(fail(written, answer.into_error(&format!("update rule {}", w.name), "workflow_rules")));
                 }
@@ -831,16 +918,14 @@ fn created(answer: Answer, key: &str, operation: &str) -> Result<String, ZohoErr
     if !answer.is_success() {
         return Err(answer.into_error(operation, key));
     }
-    answer.created_id(key).ok_or_else(|| ZohoError::Decode { context: operation.to_owned(), reason: "no id in the answer".into() })
+    answer
+        .created_id(key)
+        .ok_or_else(|| ZohoError::Decode { context: operation.to_owned(), reason: "no id in the answer".into() })
 }
 
 async fn delete(zoho: &ZohoAdmin, path: &str, key: &str, id: &str) -> Result<(), ZohoError> {
     let answer = zoho.request(Method::DELETE, &format!("{path}/{id}"), &[], None).await?;
-    if answer.is_success() {
-        Ok(())
-    } else {
-        Err(answer.into_error(&format!("delete {key} {id}"), key))
-    }
+    if answer.is_success() { Ok(()) } else { Err(answer.into_error(&format!("delete {key} {id}"), key)) }
 }
 
 #[cfg(test)]
@@ -875,7 +960,10 @@ mod tests {
     #[test]
     fn base_urls_are_normalised() {
         assert_eq!(normalise_base_url("https://h.example/Prod/").unwrap(), "https://h.example/Prod");
-        assert_eq!(normalise_base_url("https://h.example/api/v1/webhooks/student-dashboard/").unwrap(), "https://h.example");
+        assert_eq!(
+            normalise_base_url("https://h.example/api/v1/webhooks/student-dashboard/").unwrap(),
+            "https://h.example"
+        );
         assert!(normalise_base_url("h.example").is_err());
     }
 

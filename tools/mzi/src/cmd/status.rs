@@ -3,8 +3,6 @@
 //! function the sync calls in the token's service), and prints a pass/fail table. Exit code 1
 //! when any check fails. No secret and no record field is printed.
 
-use std::io::Write;
-
 use serde_json::{Value, json};
 use shared::config::{Settings, Source};
 use shared::moodle::MoodleClient;
@@ -86,7 +84,8 @@ pub async fn checks(source: &Source) -> Vec<Check> {
     let mut checks = Vec::new();
     let settings: Settings = match crate::load_settings(source).await {
         Ok(settings) => {
-            let moodle = settings.moodle.target.as_ref().map_or("not set (plan mode)".to_owned(), |t| t.base_url.clone());
+            let moodle =
+                settings.moodle.target.as_ref().map_or("not set (plan mode)".to_owned(), |t| t.base_url.clone());
             checks.push(Check::new(
                 "configuration",
                 Verdict::Pass,
@@ -112,13 +111,13 @@ async fn zoho_checks(http: &reqwest::Client, settings: &Settings) -> Vec<Check> 
     let zoho = ZohoAdmin::new(http.clone(), settings.zoho.clone());
     let module = super::zoho_authorize::VERIFY_MODULE;
     // The first CRM call mints the token; a failure there is the token's, not the record's.
-    match zoho.mint().await {
+    match zoho.connect().await {
         Err(error) => vec![
             Check::new("zoho access token", Verdict::Fail, error.to_string()),
             Check::new("zoho record", Verdict::Skipped, "needs an access token"),
         ],
-        Ok(grant) => {
-            let token = Check::new("zoho access token", Verdict::Pass, format!("minted; CRM at {}", grant.api_domain));
+        Ok(api_domain) => {
+            let token = Check::new("zoho access token", Verdict::Pass, format!("minted; CRM at {api_domain}"));
             let record = match zoho.first_record_id(module).await {
                 Ok(Some(id)) => Check::new("zoho record", Verdict::Pass, format!("read {module} record {id}")),
                 Ok(None) => Check::new("zoho record", Verdict::Pass, format!("queried {module}: no records yet")),
@@ -137,7 +136,11 @@ async fn moodle_checks(http: &reqwest::Client, settings: &Settings) -> Vec<Check
         ]
     };
     let Some(target) = settings.moodle.target.clone() else {
-        let mut rows = vec![Check::new("moodle site", Verdict::Fail, "MOODLE_URL is not set: the functions only plan, nothing reaches Moodle")];
+        let mut rows = vec![Check::new(
+            "moodle site",
+            Verdict::Fail,
+            "MOODLE_URL is not set: the functions only plan, nothing reaches Moodle",
+        )];
         rows.extend(skipped("needs MOODLE_URL"));
         return rows;
     };
@@ -146,7 +149,11 @@ async fn moodle_checks(http: &reqwest::Client, settings: &Settings) -> Vec<Check
         Ok(Some(info)) => info,
         Ok(None) => Value::Null,
         Err(error) => {
-            let mut rows = vec![Check::new("moodle site", Verdict::Fail, format!("{} at {}: {error}", SITE_INFO, target.base_url))];
+            let mut rows = vec![Check::new(
+                "moodle site",
+                Verdict::Fail,
+                format!("{} at {}: {error}", SITE_INFO, target.base_url),
+            )];
             rows.extend(skipped("needs the site info"));
             return rows;
         }
@@ -162,8 +169,11 @@ async fn moodle_checks(http: &reqwest::Client, settings: &Settings) -> Vec<Check
         .flatten()
         .filter_map(|f| Some((f["name"].as_str()?, f["version"].as_str().unwrap_or(""))))
         .collect();
-    let versions: Vec<u64> =
-        functions.iter().filter(|(name, _)| name.starts_with("local_mzi_")).filter_map(|(_, v)| v.parse().ok()).collect();
+    let versions: Vec<u64> = functions
+        .iter()
+        .filter(|(name, _)| name.starts_with("local_mzi_"))
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
     rows.push(match versions.iter().max() {
         None => Check::new(
             "plugin version",
@@ -180,12 +190,19 @@ async fn moodle_checks(http: &reqwest::Client, settings: &Settings) -> Vec<Check
     let missing: Vec<&str> =
         REQUIRED_FUNCTIONS.iter().copied().filter(|needed| !functions.iter().any(|(name, _)| name == needed)).collect();
     rows.push(if missing.is_empty() {
-        Check::new("service functions", Verdict::Pass, format!("all {} functions the sync calls are in the service", REQUIRED_FUNCTIONS.len()))
+        Check::new(
+            "service functions",
+            Verdict::Pass,
+            format!("all {} functions the sync calls are in the service", REQUIRED_FUNCTIONS.len()),
+        )
     } else {
         Check::new(
             "service functions",
             Verdict::Fail,
-            format!("missing from the token's service: {} (upgrade the plugin, or use the token of its service)", missing.join(", ")),
+            format!(
+                "missing from the token's service: {} (upgrade the plugin, or use the token of its service)",
+                missing.join(", ")
+            ),
         )
     });
     rows
@@ -202,7 +219,10 @@ pub async fn run(_args: &Args, source: &Source, console: &mut Console<'_>) -> Re
     if failed > 0 {
         return Err(MziError::Failed(format!("{failed} check(s) failed")));
     }
-    writeln!(console.out, "All checks passed.").map_err(|e| MziError::Failed(format!("cannot write the report: {e}")))?;
+    console
+        .out
+        .write_all(b"All checks passed.\n")
+        .map_err(|e| MziError::Failed(format!("cannot write the report: {e}")))?;
     Ok(())
 }
 
@@ -229,7 +249,10 @@ mod tests {
         }
         assert!(called.len() >= 15, "found too few functions: {called:?}");
         for function in &called {
-            assert!(REQUIRED_FUNCTIONS.contains(&function.as_str()), "{function} is called but not checked by mzi status");
+            assert!(
+                REQUIRED_FUNCTIONS.contains(&function.as_str()),
+                "{function} is called but not checked by mzi status"
+            );
         }
     }
 

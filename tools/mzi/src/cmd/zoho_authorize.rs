@@ -117,7 +117,10 @@ pub async fn run(args: &Args, mut source: Source, console: &mut Console<'_>) -> 
             write!(console.err, "Grant token (from the Self Client, valid 3 minutes): ").ok();
             console.err.flush().ok();
             let mut line = String::new();
-            console.input.read_line(&mut line).map_err(|e| MziError::Usage(format!("cannot read the grant token: {e}")))?;
+            console
+                .input
+                .read_line(&mut line)
+                .map_err(|e| MziError::Usage(format!("cannot read the grant token: {e}")))?;
             Secret::new(line.trim())
         }
     };
@@ -168,17 +171,25 @@ pub async fn run(args: &Args, mut source: Source, console: &mut Console<'_>) -> 
     })?;
     match &record {
         Some(id) => writeln!(console.out, "Verified: minted an access token and read {VERIFY_MODULE} record {id}."),
-        None => writeln!(console.out, "Verified: minted an access token and queried {VERIFY_MODULE} (it has no records)."),
+        None => {
+            writeln!(console.out, "Verified: minted an access token and queried {VERIFY_MODULE} (it has no records).")
+        }
     }
     .map_err(io)?;
 
     match (&args.ssm_param, &args.env_file) {
         (Some(name), _) => {
             let version = store_in_ssm(name, &refresh_token).await?;
-            writeln!(console.out, "Stored the refresh token in SSM parameter {name} (SecureString, version {version}).")
-                .map_err(io)?;
-            writeln!(console.out, "Point the functions at it with ZOHO_REFRESH_TOKEN_PARAM={name}; new containers read it at cold start.")
-                .map_err(io)?;
+            writeln!(
+                console.out,
+                "Stored the refresh token in SSM parameter {name} (SecureString, version {version})."
+            )
+            .map_err(io)?;
+            writeln!(
+                console.out,
+                "Point the functions at it with ZOHO_REFRESH_TOKEN_PARAM={name}; new containers read it at cold start."
+            )
+            .map_err(io)?;
         }
         (None, Some(path)) => {
             store_in_env_file(path, &refresh_token)?;
@@ -257,7 +268,11 @@ pub fn store_in_env_file(path: &Path, value: &Secret) -> Result<(), MziError> {
     text.push('\n');
 
     let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let temporary = directory.join(format!(".{}.mzi-{:08x}", path.file_name().and_then(|n| n.to_str()).unwrap_or("env"), fastrand::u32(..)));
+    let temporary = directory.join(format!(
+        ".{}.mzi-{:08x}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("env"),
+        fastrand::u32(..)
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -290,7 +305,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mzi-env-{:08x}", fastrand::u32(..)));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(".env");
-        std::fs::write(&path, "# local\nZOHO_CLIENT_ID=1000.X\nexport ZOHO_REFRESH_TOKEN = old\nZOHO_REFRESH_TOKEN_PARAM=/x\n").unwrap();
+        std::fs::write(
+            &path,
+            "# local\nZOHO_CLIENT_ID=1000.X\nexport ZOHO_REFRESH_TOKEN = old\nZOHO_REFRESH_TOKEN_PARAM=/x\n",
+        )
+        .unwrap();
         store_in_env_file(&path, &Secret::new("1000.new")).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "# local\nZOHO_CLIENT_ID=1000.X\nZOHO_REFRESH_TOKEN=1000.new\nZOHO_REFRESH_TOKEN_PARAM=/x\n");

@@ -1,0 +1,110 @@
+//! `mzi reconcile`: the worker's scheduled reconciliation, run by hand. Reads what changed in
+//! Zoho since the stored cursor (COQL on `Modified_Time`), what was deleted, and Zoho's failed
+//! webhook deliveries, and applies each through the same processing as a webhook. `--dry-run`
+//! lists what would be applied and writes nothing (no Moodle call, no cursor, no capture).
+//! Design: `docs/NOTHING-LOST.md`.
+
+use shared::App;
+use shared::capture;
+use shared::config::Source;
+use shared::zoho::ZohoDateTime;
+use worker::reconcile;
+
+use super::Console;
+use crate::MziError;
+use crate::table::Table;
+
+#[derive(Debug, Default, clap::Args)]
+#[command(after_long_help = "The cursor is RECONCILE_CURSOR_PARAM (SSM) when set, else RECONCILE_CURSOR_FILE \
+(default SPOOL_DIR/reconcile-cursor.json). It advances only past what was applied. Exit code 1 when a record \
+failed (it is captured for retry, or kept dead for bad data).")]
+pub struct Args {
+    /// Print what would be applied; write nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Zoho API calls this run may make (default RECONCILE_BUDGET, 500).
+    #[arg(long)]
+    pub budget: Option<u32>,
+    /// Start at this Modified_Time (e.g. 2026-03-01T00:00:00+00:00) instead of the cursor.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Records applied at once (default RECONCILE_CONCURRENCY, 4).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+}
+
+fn write_error(e: std::io::Error) -> MziError {
+    MziError::Failed(format!("cannot write the report: {e}"))
+}
+
+pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Result<(), MziError> {
+    if let Some(since) = &args.since
+        && ZohoDateTime::parse(since).is_none()
+    {
+        return Err(MziError::Usage(format!("--since {since}: use YYYY-MM-DDTHH:MM:SS+00:00")));
+    }
+    let settings = crate::load_settings(source).await?;
+    let cursor = reconcile::cursor_store_from_settings(&settings.capture).await.ok_or_else(|| {
+        MziError::Usage("no cursor store: set RECONCILE_CURSOR_PARAM, RECONCILE_CURSOR_FILE or SPOOL_DIR".into())
+    })?;
+    let sink = capture::sink_from_settings(&settings.capture).await;
+    let mut options = reconcile::Options::from_settings(&settings.capture);
+    options.dry_run = args.dry_run;
+    options.since = args.since.clone();
+    if let Some(budget) = args.budget {
+        options.budget = budget.max(1);
+    }
+    if let Some(concurrency) = args.concurrency {
+        options.concurrency = concurrency.clamp(1, 32);
+    }
+    let app = App::with_failure_sink(settings, sink.clone());
+    let report = reconcile::run(&app, cursor.as_ref(), sink.as_deref(), &options)
+        .await
+        .map_err(|e| MziError::Failed(e.to_string()))?;
+
+    let mut table = Table::new(["ACTION", "ENDPOINT", "ZOHO ID", "TIME", "RESULT", "ERROR"]);
+    for module in report.modules.iter().chain(std::iter::once(&report.webhook_failures)) {
+        for item in &module.items {
+            let captured = item.captured.map(|s| format!(" (kept: {})", s.name())).unwrap_or_default();
+            table.row([
+                item.action.to_owned(),
+                item.endpoint.clone(),
+                item.zoho_id.clone(),
+                item.time.clone(),
+                format!("{}{captured}", item.result),
+                item.error.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    if !table.is_empty() {
+        table.write(console.out).map_err(write_error)?;
+    }
+    let mut summary = Table::new(["MODULE", "UPSERTS", "DELETES", "FAILED", "STOPPED"]);
+    for module in report.modules.iter().chain(std::iter::once(&report.webhook_failures)) {
+        summary.row([
+            module.module.clone(),
+            module.upserts.to_string(),
+            module.deletes.to_string(),
+            module.failed.to_string(),
+            module.stopped.clone().unwrap_or_default(),
+        ]);
+    }
+    writeln!(console.out).map_err(write_error)?;
+    summary.write(console.out).map_err(write_error)?;
+    let mode = if report.dry_run { "Dry run: nothing was written. " } else { "" };
+    writeln!(
+        console.out,
+        "{mode}{} Zoho call(s){}.",
+        report.zoho_calls,
+        if report.budget_exhausted {
+            "; the budget or time ran out, the next run continues from the cursor"
+        } else {
+            ""
+        }
+    )
+    .map_err(write_error)?;
+    if report.failed() > 0 {
+        return Err(MziError::Failed(format!("{} record(s) failed; see the ERROR column", report.failed())));
+    }
+    Ok(())
+}
