@@ -86,10 +86,20 @@ pub fn run(
 ) {
     let _ = upstream_rt;
     quiet_production_logging();
+    let profile_only = std::env::var("BENCH_PROFILE_CLASS").ok().and_then(|v| v.parse::<usize>().ok());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let app = rt.block_on(async {
         App::new(upstream::settings(&sim.base_url(), Some((moodle.base_url(), upstream::MOODLE_TOKEN))))
     });
+
+    if let Some(runs) = profile_only {
+        // For `perf record`: only class_updated with 2,000 enrolments, `runs` times.
+        let event = webhook_event(root, Endpoint::ClassUpdated, &upstream::class_id(2000, true));
+        for _ in 0..runs {
+            rt.block_on(invoke(&app, Endpoint::ClassUpdated, &event));
+        }
+        return;
+    }
 
     // Which cases: every endpoint with its seed record, and class_updated for each class size
     // (linked classes: the steady state, the course exists and Zoho knows it).
@@ -144,12 +154,11 @@ pub fn run(
         }
         let cpu = Summary::of(cpu);
         let wall = Summary::of(wall);
-        let (limit, what) = if size >= 2000 {
-            (5.0, "≤ 5 ms")
-        } else if size <= 1 {
-            (0.3, "≤ 0.3 ms")
-        } else {
-            (f64::INFINITY, "")
+        // The budgets: a single-record webhook, and a class of 2,000 enrolments.
+        let (limit, what) = match (*endpoint, size) {
+            (Endpoint::ClassUpdated, 2000) => (5.0, "≤ 5 ms"),
+            (Endpoint::ClassUpdated, _) => (f64::INFINITY, ""),
+            _ => (0.3, "≤ 0.3 ms"),
         };
         let budget = if what.is_empty() {
             "(for information)".to_owned()
@@ -166,6 +175,7 @@ pub fn run(
         );
     }
 
+    class_breakdown(&rt, &app, sim, moodle);
     remote_calls(&rt, &app, root, sim, moodle, &cases);
     backfill_section(&rt, sim, moodle, backfill, live_backfill);
 }
@@ -421,4 +431,62 @@ fn backfill_section(
             run.errors,
         );
     }
+}
+
+/// Where the CPU of `class_updated` with 2,000 enrolments goes, through the public pieces the
+/// courses function is made of (medians of 20 runs each).
+fn class_breakdown(rt: &tokio::runtime::Runtime, app: &App, sim: &Simulator, moodle: &StandInMoodle) {
+    use shared::sync::enrollment;
+    use shared::zoho::Enrollment;
+    let class = ZohoId::parse(&upstream::class_id(2000, true)).expect("id");
+    let plan = App::new(upstream::settings(&sim.base_url(), None));
+    let records: Vec<Enrollment> =
+        rt.block_on(app.zoho.list_by_lookup::<Enrollment>("Classes", &class)).expect("the class's enrolments");
+    let items: Vec<serde_json::Value> = records.iter().filter_map(|r| enrollment::item(r).ok()).collect();
+    let cpu_of = |f: &mut dyn FnMut()| {
+        let mut sample = Vec::new();
+        for _ in 0..20 {
+            let c0 = thread_cpu();
+            f();
+            sample.push(thread_cpu().saturating_sub(c0));
+        }
+        Summary::of(sample).median
+    };
+    let listing = cpu_of(&mut || {
+        let rows = rt.block_on(app.zoho.list_by_lookup::<Enrollment>("Classes", &class)).expect("listing");
+        std::hint::black_box(rows);
+    });
+    let listing_raw = cpu_of(&mut || {
+        let query = format!("select {} from BTEC_Enrollments where Classes = '{class}'", <Enrollment as shared::zoho::Module>::COQL_FIELDS);
+        let rows = rt.block_on(app.zoho.coql_raw(&query)).expect("listing");
+        std::hint::black_box(rows);
+    });
+    let build_items = cpu_of(&mut || {
+        let items: Vec<serde_json::Value> = records.iter().filter_map(|r| enrollment::item(r).ok()).collect();
+        std::hint::black_box(items);
+    });
+    let encode = cpu_of(&mut || {
+        for chunk in items.chunks(300) {
+            let params = serde_json::json!({"enrollments": chunk});
+            std::hint::black_box(shared::moodle::form::encode_call("token", enrollment::UPDATE_FUNCTION, &params));
+        }
+    });
+    let batch = cpu_of(&mut || {
+        let mut trail = Trail::new();
+        std::hint::black_box(rt.block_on(enrollment::sync_batch(app, &records, &mut trail)).expect("batch"));
+    });
+    let batch_plan = cpu_of(&mut || {
+        let mut trail = Trail::new();
+        std::hint::black_box(rt.block_on(enrollment::sync_batch(&plan, &records, &mut trail)).expect("batch"));
+    });
+    let _ = moodle;
+    println!("\n### Where the CPU of class_updated with 2,000 enrolments goes (medians of 20)\n");
+    println!("| piece | CPU |");
+    println!("|---|---:|");
+    println!("| Zoho: 10 COQL pages fetched and parsed to JSON values (`coql_raw`) | {:.2} ms |", ms(listing_raw));
+    println!("| Zoho: the same, decoded to `Enrollment` records (`list_by_lookup`) | {:.2} ms |", ms(listing));
+    println!("| the 2,000 plugin items built (`enrollment::item`) | {:.2} ms |", ms(build_items));
+    println!("| the 7 form bodies encoded (`moodle::form::encode_call`) | {:.2} ms |", ms(encode));
+    println!("| the batch in plan mode (items, chunking, no HTTP) | {:.2} ms |", ms(batch_plan));
+    println!("| the batch against the stand-in (items, encoding, 7 POSTs, 2,000 results decoded) | {:.2} ms |", ms(batch));
 }

@@ -115,6 +115,10 @@ fn main() {
     }
     let api = upstream_rt.block_on(RuntimeApi::start());
 
+    if std::env::var_os("BENCH_PROFILE_CLASS").is_some() {
+        inprocess::run(&upstream_rt, &root, &sim, &moodle, args.iterations, args.backfill, args.live_backfill);
+        return;
+    }
     println!("# make bench\n");
     machine();
 

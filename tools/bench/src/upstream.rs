@@ -222,11 +222,13 @@ async fn serve(State(state): State<Arc<MoodleState>>, body: Bytes) -> Response {
     let mut class_ids = Vec::new();
     let mut enrolment_ids = Vec::new();
     let mut class_to_create = None;
+    let mut criteria = Vec::new();
     for (key, value) in form_urlencoded::parse(&body) {
         match key.as_ref() {
             "wsfunction" => function = value.into_owned(),
             "class[zoho_class_id]" => class_to_create = Some(value.into_owned()),
             k if k.starts_with("class_ids[") => class_ids.push(value.into_owned()),
+            k if k.starts_with("criteria[") && k.ends_with("[shortname]") => criteria.push(value.into_owned()),
             k if k.starts_with("enrollments[") && k.ends_with("[zoho_enrollment_id]") => {
                 enrolment_ids.push(value.into_owned())
             }
@@ -272,6 +274,20 @@ async fn serve(State(state): State<Arc<MoodleState>>, body: Bytes) -> Response {
                 })
                 .collect();
             json!({"results": results}).to_string()
+        }
+        "local_mzi_create_btec_definition" => {
+            // The plugin answers with the criteria it stored, in the order sent.
+            let mut answer: Value =
+                serde_json::from_str(state.answers.get(function.as_str()).map(String::as_str).unwrap_or("{}"))
+                    .unwrap_or_default();
+            let stored: Vec<Value> = criteria
+                .iter()
+                .enumerate()
+                .map(|(i, name)| json!({"id": i + 1, "shortname": name, "sortorder": i + 1}))
+                .collect();
+            answer["criteria_count"] = json!(stored.len());
+            answer["criteria"] = Value::Array(stored);
+            answer.to_string()
         }
         other => state.answers.get(other).cloned().unwrap_or_else(|| {
             json!({"exception": "dml_missing_record_exception", "errorcode": "invalidrecord", "message": format!("no recorded answer for {other}")})
