@@ -90,6 +90,11 @@ impl Serialize for ZohoDate {
 impl ZohoDateTime {
     /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.
     pub fn parse(text: &str) -> Option<Self> {
+        // Every valid datetime is ASCII; refusing anything else first also makes the fixed byte
+        // offsets below safe to slice (a multi-byte character there would panic).
+        if !text.is_ascii() {
+            return None;
+        }
         let date = ZohoDate::parse(text.get(0..10)?)?;
         let b = text.as_bytes();
         if b.len() < 20 || (b[10] != b'T' && b[10] != b' ') || b[13] != b':' || b[16] != b':' {
