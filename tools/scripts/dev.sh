@@ -17,7 +17,9 @@ if [ -f .env ]; then
 fi
 
 : "${WEBHOOK_SECRET:=local-dev-secret-0123456789}"
-export WEBHOOK_SECRET
+# Failed webhooks are kept here for `mzi replay` (in AWS: the SQS retry queue).
+: "${SPOOL_DIR:=$PWD/.spool}"
+export WEBHOOK_SECRET SPOOL_DIR
 port="${PORT:-9000}"
 sim_port="${ZOHO_SIM_PORT:-8787}"
 
@@ -40,7 +42,7 @@ fi
 # cargo-lambda rejects empty values, so pass only what is set.
 env_vars=()
 for name in WEBHOOK_SECRET WEBHOOK_SECRET_PREVIOUS MOODLE_URL MOODLE_TOKEN ZOHO_CLIENT_ID ZOHO_CLIENT_SECRET \
-    ZOHO_REFRESH_TOKEN ZOHO_ACCOUNTS_URL ZOHO_API_DOMAIN COLLEGE_UTC_OFFSET_MINUTES RUST_LOG; do
+    ZOHO_REFRESH_TOKEN ZOHO_ACCOUNTS_URL ZOHO_API_DOMAIN COLLEGE_UTC_OFFSET_MINUTES SPOOL_DIR RUST_LOG; do
     if [ -n "${!name:-}" ]; then env_vars+=("$name=${!name}"); fi
 done
 joined="$(IFS=,; echo "${env_vars[*]}")"
