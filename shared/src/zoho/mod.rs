@@ -479,6 +479,12 @@ fn error_code(answer: &Answer) -> Option<String> {
 /// The CRM's "this token is no good" answers; a fresh token cures them. `OAUTH_SCOPE_MISMATCH`
 /// is not among them: no new token has a different scope.
 fn is_invalid_token(answer: &Answer) -> bool {
+    // Zoho rejects a token with HTTP 401 (`docs/zoho-crm.md` §3.7); a 2xx answer is data, and
+    // parsing a COQL page of 200 rows a second time only to look for a `code` cost about a third
+    // of class_updated's CPU for a large class (docs/PERFORMANCE.md).
+    if (200..300).contains(&answer.status) {
+        return false;
+    }
     let code = error_code(answer);
     match code.as_deref() {
         Some("INVALID_TOKEN" | "INVALID_OAUTHTOKEN" | "AUTHENTICATION_FAILURE") => true,

@@ -457,7 +457,10 @@ fn class_breakdown(rt: &tokio::runtime::Runtime, app: &App, sim: &Simulator, moo
         std::hint::black_box(rows);
     });
     let listing_raw = cpu_of(&mut || {
-        let query = format!("select {} from BTEC_Enrollments where Classes = '{class}'", <Enrollment as shared::zoho::Module>::COQL_FIELDS);
+        let query = format!(
+            "select {} from BTEC_Enrollments where Classes = '{class}'",
+            <Enrollment as shared::zoho::Module>::COQL_FIELDS
+        );
         let rows = rt.block_on(app.zoho.coql_raw(&query)).expect("listing");
         std::hint::black_box(rows);
     });
@@ -488,5 +491,8 @@ fn class_breakdown(rt: &tokio::runtime::Runtime, app: &App, sim: &Simulator, moo
     println!("| the 2,000 plugin items built (`enrollment::item`) | {:.2} ms |", ms(build_items));
     println!("| the 7 form bodies encoded (`moodle::form::encode_call`) | {:.2} ms |", ms(encode));
     println!("| the batch in plan mode (items, chunking, no HTTP) | {:.2} ms |", ms(batch_plan));
-    println!("| the batch against the stand-in (items, encoding, 7 POSTs, 2,000 results decoded) | {:.2} ms |", ms(batch));
+    println!(
+        "| the batch against the stand-in (items, encoding, 7 POSTs, 2,000 results decoded) | {:.2} ms |",
+        ms(batch)
+    );
 }
