@@ -400,3 +400,21 @@ async fn the_sample_events_of_every_endpoint_are_processed() {
     }
     assert_eq!(h.moodle.calls().len(), 11, "one plugin call per endpoint");
 }
+
+#[tokio::test]
+async fn a_registration_whose_schedule_lost_every_row_empties_the_stored_schedule() {
+    let h = Harness::start().await;
+    let mut record = h.sim.record("BTEC_Registrations", REGISTRATION).expect("seeded registration");
+    record["Payment_Schedule"] = json!([]);
+    h.sim.put_record("BTEC_Registrations", record);
+    h.moodle
+        .respond("local_mzi_create_registration", fixture_for("local_mzi_create_registration.updated", REGISTRATION));
+
+    let (status, answer) = h.send(Endpoint::RegistrationCreated, REGISTRATION).await;
+
+    assert_eq!(status, 200, "{answer}");
+    let call = &h.moodle.calls_to("local_mzi_create_registration")[0];
+    // A form cannot carry an empty list: the flag says the schedule is now empty.
+    assert_eq!(call.field("clearschedule"), Some("1"));
+    assert!(call.fields.iter().all(|(k, _)| !k.starts_with("installments")), "{:?}", call.fields);
+}

@@ -69,6 +69,10 @@ class create_registration extends external_api {
                 ]),
                 'The whole payment schedule; when sent, installments not listed are removed; omit to leave it as is',
                 VALUE_DEFAULT, null, NULL_ALLOWED),
+            // A form post cannot carry an empty list, so "Zoho's schedule has no rows any more" needs its own flag.
+            'clearschedule' => new external_value(PARAM_BOOL,
+                'When 1 and no installments are sent: the record has no payment schedule, so the stored one is emptied',
+                VALUE_DEFAULT, false),
         ]);
     }
 
@@ -77,14 +81,18 @@ class create_registration extends external_api {
      *
      * @param array $registration
      * @param array|null $installments
+     * @param bool $clearschedule
      * @return array uniform result
      */
-    public static function execute(array $registration, ?array $installments = null): array {
+    public static function execute(array $registration, ?array $installments = null, bool $clearschedule = false): array {
         $params = self::validate_parameters(self::execute_parameters(),
-            ['registration' => $registration, 'installments' => $installments]);
+            ['registration' => $registration, 'installments' => $installments, 'clearschedule' => $clearschedule]);
         ws::require_sync_access();
-        return \local_moodle_zoho_sync\local\dashboard_sync::create_registration($params['registration'],
-            $params['installments']);
+        $schedule = $params['installments'];
+        if ($schedule === null && $params['clearschedule']) {
+            $schedule = [];
+        }
+        return \local_moodle_zoho_sync\local\dashboard_sync::create_registration($params['registration'], $schedule);
     }
 
     /**

@@ -100,6 +100,13 @@ final class registration_payment_test extends \advanced_testcase {
         $this->assertSame('stale', $this->registration('2026-01-02T10:00:00Z', ['total_fees' => 1.0], [])['status']);
         $this->assertEquals(2, $DB->count_records('local_mzi_installments', ['registration_id' => $r['id']]));
 
+        // Zoho's schedule lost all its rows: the flag empties the stored one (a form cannot send []).
+        $cleared = $this->call('create_registration', ['zoho_registration_id' => '7001',
+            'zoho_modified_time' => '2026-01-06T10:00:00Z', 'zoho_student_id' => '1001'], null, true);
+        $this->assertSame('updated', $cleared['status']);
+        $this->assertSame(2, $cleared['installments_deleted']);
+        $this->assertEquals(0, $DB->count_records('local_mzi_installments', ['registration_id' => $r['id']]));
+
         // Delete twice.
         $this->assertSame('deleted', $this->call('delete_registration', '7001')['status']);
         $this->assertSame('Cancelled', $DB->get_field('local_mzi_registrations', 'registration_status', ['id' => $r['id']]));

@@ -200,7 +200,11 @@ pub async fn sync_by_id(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trai
             };
             let mut call = json!({"registration": params::registration(&record)?});
             let installments = params::installments(&record)?;
-            if !installments.is_empty() {
+            if installments.is_empty() {
+                // The record was read by id, so an empty subform really is empty: say so, since a
+                // form post cannot carry an empty list.
+                call["clearschedule"] = Value::Bool(true);
+            } else {
                 call["installments"] = Value::Array(installments);
             }
             upsert(app, "local_mzi_create_registration", call, trail).await.map(Synced::Applied)
