@@ -52,5 +52,10 @@ function xmldb_local_moodle_zoho_sync_upgrade($oldversion) {
         }
         upgrade_plugin_savepoint(true, 2026112502, 'local', 'moodle_zoho_sync');
     }
+    if ($oldversion < 2026112503) {
+        // Converge again: column defaults and leftover foreign-key indexes of the previous releases.
+        \local_moodle_zoho_sync\local\schema_upgrader::run();
+        upgrade_plugin_savepoint(true, 2026112503, 'local', 'moodle_zoho_sync');
+    }
     return true;
 }

@@ -65,9 +65,67 @@ final class schema_upgrader {
                 } else {
                     self::widen_char($name, $field);
                 }
+                if ($dbman->field_exists($name, $field->getName())) {
+                    self::ensure_default($name, $field);
+                }
             }
             foreach ($table->getIndexes() as $index) {
                 self::ensure_index($name, $index);
+            }
+            self::drop_undeclared_indexes($name, $table);
+        }
+    }
+
+    /**
+     * Gives an existing column the default install.xml declares (the previous releases had NOT NULL without default).
+     *
+     * @param string $table
+     * @param \xmldb_field $field
+     */
+    private static function ensure_default(string $table, \xmldb_field $field): void {
+        global $DB;
+        if ($field->getSequence() || $field->getDefault() === null) {
+            return;
+        }
+        $column = $DB->get_columns($table, false)[$field->getName()];
+        if ($column->has_default && (string) $column->default_value === (string) $field->getDefault()) {
+            return;
+        }
+        // DDL refuses to touch a column that is in an index: drop them, change the default, put them back as they were.
+        $dbman = $DB->get_manager();
+        $indexes = [];
+        foreach ($DB->get_indexes($table) as $index) {
+            if (in_array($field->getName(), $index['columns'], true)) {
+                $indexes[] = $index;
+                self::drop_indexes_on($table, $index['columns'], !empty($index['unique']));
+            }
+        }
+        $dbman->change_field_default(new \xmldb_table($table), $field);
+        foreach ($indexes as $index) {
+            $xmlindex = new \xmldb_index('restored', !empty($index['unique']) ? XMLDB_INDEX_UNIQUE : XMLDB_INDEX_NOTUNIQUE,
+                $index['columns']);
+            if (!$dbman->index_exists(new \xmldb_table($table), $xmlindex)) {
+                $dbman->add_index(new \xmldb_table($table), $xmlindex);
+            }
+        }
+    }
+
+    /**
+     * Drops plain indexes that install.xml declares neither as an index nor as a key (left by the previous releases'
+     * foreign keys: installments.registration_id, requests.reviewed_by, grades.class_id).
+     *
+     * @param string $name
+     * @param \xmldb_table $table
+     */
+    private static function drop_undeclared_indexes(string $name, \xmldb_table $table): void {
+        global $DB;
+        $declared = [];
+        foreach (array_merge($table->getIndexes(), $table->getKeys()) as $item) {
+            $declared[] = implode(',', $item->getFields());
+        }
+        foreach ($DB->get_indexes($name) as $index) {
+            if (empty($index['unique']) && !in_array(implode(',', $index['columns']), $declared, true)) {
+                self::drop_indexes_on($name, $index['columns'], false);
             }
         }
     }

@@ -22,7 +22,7 @@ fn row<'a>(out: &'a str, check: &str) -> &'a str {
 async fn everything_reachable_passes() {
     let sim = simulator().await;
     let moodle = StandInMoodle::start().await;
-    moodle.respond("core_webservice_get_site_info", site_info(&REQUIRED_FUNCTIONS, "2026112502"));
+    moodle.respond("core_webservice_get_site_info", site_info(&REQUIRED_FUNCTIONS, "2026112503"));
     let run = mzi(&["status"], source(&sim, Some(moodle.base_url()))).await;
     assert!(run.result.is_ok(), "{:?}\n{}", run.result, run.out);
     for check in
@@ -30,7 +30,7 @@ async fn everything_reachable_passes() {
     {
         assert!(row(&run.out, check).contains("PASS"), "{}", run.out);
     }
-    assert!(row(&run.out, "plugin version").contains("2026112502"));
+    assert!(row(&run.out, "plugin version").contains("2026112503"));
     assert!(row(&run.out, "zoho record").contains("5398830000100000001"));
     assert_no_secrets(&run.printed());
     assert_eq!(sim.stats().mints, 1, "one token per run");
@@ -46,7 +46,7 @@ async fn an_old_plugin_and_a_missing_function_fail() {
     let run = mzi(&["status"], source(&sim, Some(moodle.base_url()))).await;
     assert_eq!(run.result.as_ref().unwrap_err().exit_code(), 1);
     assert!(
-        row(&run.out, "plugin version").contains("FAIL") && run.out.contains("2026022600 is older than 2026112501"),
+        row(&run.out, "plugin version").contains("FAIL") && run.out.contains("2026022600 is older than 2026112503"),
         "{}",
         run.out
     );

@@ -13,7 +13,7 @@ use crate::table::Table;
 use crate::zoho_admin::ZohoAdmin;
 
 /// The oldest plugin release whose API the functions speak (`docs/plugin-api.md`).
-pub const MIN_PLUGIN_VERSION: u64 = 2026112501;
+pub const MIN_PLUGIN_VERSION: u64 = 2026112503;
 /// The site-info function every service token can call; the sync's health check.
 pub const SITE_INFO: &str = "core_webservice_get_site_info";
 
@@ -45,7 +45,7 @@ pub const REQUIRED_FUNCTIONS: [&str; 19] = [
 #[command(after_long_help = "Checks, in order: configuration (the same settings the functions load, SSM \
 parameters included); Zoho access token (one mint from the refresh token); Zoho record (COQL: one BTEC_Students id); \
 Moodle site (core_webservice_get_site_info with MOODLE_TOKEN); plugin version (from the version of the plugin's \
-functions in the site info, at least 2026112501); service functions (every function the sync calls is in the \
+functions in the site info, at least 2026112503); service functions (every function the sync calls is in the \
 token's service). Exit code 0 when all pass, 1 otherwise.")]
 pub struct Args {}
 
