@@ -4,7 +4,7 @@
 // payments, two classes (with Moodle courses), BTEC grades and requests. Idempotent: re-running updates in place.
 // The records go through the plugin's own sync classes, so they also produce the usual sync events.
 //
-// Usage: php tools/screenshots/seed-demo.php /path/to/moodle [password]
+// Usage: php tools/screenshots/seed-demo.php /path/to/moodle password
 //
 // @package    local_moodle_zoho_sync
 // @copyright  2026 The college
@@ -12,11 +12,11 @@
 
 define('CLI_SCRIPT', true);
 $moodle = $argv[1] ?? '';
-if ($moodle === '' || !is_file($moodle . '/config.php')) {
-    fwrite(STDERR, "Usage: php seed-demo.php /path/to/moodle [password]\n");
+$password = $argv[2] ?? '';
+if ($moodle === '' || !is_file($moodle . '/config.php') || $password === '') {
+    fwrite(STDERR, "Usage: php seed-demo.php /path/to/moodle password\n");
     exit(2);
 }
-$password = $argv[2] ?? 'Student-pass-1';
 require($moodle . '/config.php');
 require_once($CFG->dirroot . '/user/lib.php');
 

@@ -3,9 +3,8 @@
 //   npm install            # once, in this folder (node_modules is git-ignored)
 //   node take.mjs          # writes ../../docs/screenshots/*.png
 //
-// Environment (defaults = the local test site of /work/moodle-env/NOTES.md):
-//   MOODLE_URL (http://127.0.0.1:8045), ADMIN_USER / ADMIN_PASS (admin / Admin-pass-1),
-//   STUDENT_USER / STUDENT_PASS (demo.student / Student-pass-1, created by seed-demo.php),
+// Environment: MOODLE_URL (http://127.0.0.1:8045), ADMIN_USER (admin) and ADMIN_PASS (required),
+//   STUDENT_USER (demo.student, created by seed-demo.php) and STUDENT_PASS (required),
 //   CHROMIUM (/usr/bin/chromium), OUT_DIR (../../docs/screenshots).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -16,8 +15,15 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const base = (process.env.MOODLE_URL || 'http://127.0.0.1:8045').replace(/\/$/, '');
 const out = resolve(process.env.OUT_DIR || join(here, '..', '..', 'docs', 'screenshots'));
-const admin = [process.env.ADMIN_USER || 'admin', process.env.ADMIN_PASS || 'Admin-pass-1'];
-const student = [process.env.STUDENT_USER || 'demo.student', process.env.STUDENT_PASS || 'Student-pass-1'];
+// Passwords come from the environment only, never from this file.
+for (const name of ['ADMIN_PASS', 'STUDENT_PASS']) {
+  if (!process.env[name]) {
+    console.error(`set ${name} (the password of the account to log in with)`);
+    process.exit(2);
+  }
+}
+const admin = [process.env.ADMIN_USER || 'admin', process.env.ADMIN_PASS];
+const student = [process.env.STUDENT_USER || 'demo.student', process.env.STUDENT_PASS];
 mkdirSync(out, { recursive: true });
 
 async function session(user, pass, fn) {
