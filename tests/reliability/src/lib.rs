@@ -216,6 +216,30 @@ pub fn answer_like_a_healthy_plugin(moodle: &testkit::StandInMoodle) {
     ] {
         moodle.respond(function, testkit::Reply::fixture(fixture));
     }
+    // A definition answer must hold the criteria that were sent (the function checks it), so it
+    // is computed from the request, in the recorded answer's shape, rather than replayed.
+    moodle.respond_with("local_mzi_create_btec_definition", definition_answer);
+}
+
+/// What the plugin answers to `local_mzi_create_btec_definition`: the sent criteria, stored in
+/// order with sortorder 1..n (`docs/plugin-api.md` §3.12).
+pub fn definition_answer(call: &testkit::RecordedCall) -> testkit::Reply {
+    let criteria: Vec<Value> = (0..)
+        .map_while(|i| call.field(&format!("criteria[{i}][shortname]")).map(|name| (i, name.to_owned())))
+        .map(|(i, name)| serde_json::json!({"id": 100 + i, "shortname": name, "sortorder": i + 1}))
+        .collect();
+    testkit::Reply::json(serde_json::json!({
+        "status": "created",
+        "id": 9,
+        "zoho_id": call.field("zoho_unit_id").unwrap_or_default(),
+        "message": "The BTEC definition was created.",
+        "parent_entity": "",
+        "parent_zoho_id": "",
+        "definition_id": 9,
+        "areaid": 3,
+        "criteria_count": criteria.len(),
+        "criteria": criteria,
+    }))
 }
 
 /// The seeded Zoho records (`fixtures/zoho/<Module>.json`).
