@@ -515,12 +515,23 @@ impl TokenCache {
 }
 
 /// What the token endpoint answered, read defensively: errors arrive as HTTP 200 bodies, and
-/// `expires_in` has been seconds or milliseconds (`docs/zoho-crm.md` §3.2).
-pub(crate) fn parse_token_response(
+/// `expires_in` has been seconds or milliseconds (`docs/zoho-crm.md` §3.2). Both grants use it:
+/// the refresh grant here and the grant-token exchange of the operator tool.
+#[derive(Debug)]
+pub struct TokenAnswer {
+    pub access_token: Secret,
+    /// Only in the answer to a grant-token exchange.
+    pub refresh_token: Option<Secret>,
+    pub scope: Option<String>,
+    pub api_domain: String,
+    pub lifetime_secs: f64,
+}
+
+pub fn parse_token_answer(
     status: u16,
     body: &[u8],
     api_domain_override: Option<&str>,
-) -> Result<AccessToken, ZohoError> {
+) -> Result<TokenAnswer, ZohoError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| {
         if status >= 500 {
             ZohoError::Unavailable { status, code: None, attempts: 1 }
@@ -562,10 +573,25 @@ pub(crate) fn parse_token_response(
                 reason: "no api_domain in the token response; set ZOHO_API_DOMAIN".into(),
             })?,
     };
-    Ok(AccessToken {
-        token: Secret::new(access_token),
+    Ok(TokenAnswer {
+        access_token: Secret::new(access_token),
+        refresh_token: text("refresh_token").filter(|t| !t.is_empty()).map(Secret::new),
+        scope: text("scope").filter(|t| !t.is_empty()).map(str::to_owned),
         api_domain,
-        expires_at_ms: now_ms() + (lifetime_secs * 1000.0) as u64,
+        lifetime_secs,
+    })
+}
+
+pub(crate) fn parse_token_response(
+    status: u16,
+    body: &[u8],
+    api_domain_override: Option<&str>,
+) -> Result<AccessToken, ZohoError> {
+    let answer = parse_token_answer(status, body, api_domain_override)?;
+    Ok(AccessToken {
+        token: answer.access_token,
+        api_domain: answer.api_domain,
+        expires_at_ms: now_ms() + (answer.lifetime_secs * 1000.0) as u64,
     })
 }
 

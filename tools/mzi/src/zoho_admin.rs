@@ -285,37 +285,14 @@ fn transport(error: &reqwest::Error, timeout: Duration) -> ZohoError {
     ZohoError::Unreachable { reason }
 }
 
-/// Reads a token answer defensively: Zoho reports errors in a 200 body (`docs/zoho-crm.md` §3.2).
+/// Reads a token answer with the same defensive parser as the functions' token cache.
 pub fn parse_token(status: u16, body: &[u8], api_domain_override: Option<&str>) -> Result<TokenGrant, ZohoError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| {
-        if status >= 500 {
-            ZohoError::Unavailable { status, code: None, attempts: 1 }
-        } else {
-            ZohoError::TokenResponseInvalid { reason: format!("HTTP {status}, body is not JSON") }
-        }
-    })?;
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty());
-    let Some(access_token) = text("access_token") else {
-        return Err(match text("error") {
-            Some(e) if e.eq_ignore_ascii_case("Access Denied") => ZohoError::TokenThrottled { retry_after_secs: 600 },
-            Some(e) => ZohoError::TokenRejected { error: e.chars().take(80).collect() },
-            None => ZohoError::TokenResponseInvalid { reason: format!("HTTP {status}, no access_token and no error") },
-        });
-    };
-    let api_domain = match api_domain_override {
-        Some(domain) => domain.to_owned(),
-        None => text("api_domain")
-            .filter(|d| d.starts_with("https://") || d.starts_with("http://"))
-            .map(|d| d.trim_end_matches('/').to_owned())
-            .ok_or_else(|| ZohoError::TokenResponseInvalid {
-                reason: "no api_domain in the token response; set ZOHO_API_DOMAIN".into(),
-            })?,
-    };
+    let answer = shared::zoho::token::parse_token_answer(status, body, api_domain_override)?;
     Ok(TokenGrant {
-        access_token: Secret::new(access_token),
-        refresh_token: text("refresh_token").map(Secret::new),
-        api_domain,
-        scope: text("scope").map(str::to_owned),
+        access_token: answer.access_token,
+        refresh_token: answer.refresh_token,
+        api_domain: answer.api_domain,
+        scope: answer.scope,
     })
 }
 
