@@ -257,8 +257,9 @@ impl RetrySchedule {
 /// directory when one is configured (always outside Lambda), else none.
 pub async fn sink_from_settings(settings: &crate::config::CaptureSettings) -> Option<Arc<dyn FailureSink>> {
     if let Some(queues) = &settings.queues {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        return Some(Arc::new(SqsSink::new(aws_sdk_sqs::Client::new(&config), queues.clone())));
+        // The SQS client is built on the first failure, not at cold start: most containers
+        // never capture anything.
+        return Some(Arc::new(SqsSink::lazy(queues.clone())));
     }
     settings.spool_dir.as_ref().map(|dir| Arc::new(SpoolSink::new(dir.clone())) as Arc<dyn FailureSink>)
 }
@@ -390,13 +391,26 @@ pub struct QueueUrls {
 /// The AWS sink: the retry queue (pending) and the dead-letter queue (dead).
 #[derive(Debug, Clone)]
 pub struct SqsSink {
-    client: aws_sdk_sqs::Client,
+    client: tokio::sync::OnceCell<aws_sdk_sqs::Client>,
     queues: QueueUrls,
 }
 
 impl SqsSink {
     pub fn new(client: aws_sdk_sqs::Client, queues: QueueUrls) -> Self {
-        Self { client, queues }
+        Self { client: tokio::sync::OnceCell::new_with(Some(client)), queues }
+    }
+
+    /// A sink whose client is built from the environment on first use.
+    pub fn lazy(queues: QueueUrls) -> Self {
+        Self { client: tokio::sync::OnceCell::new(), queues }
+    }
+
+    async fn client(&self) -> &aws_sdk_sqs::Client {
+        self.client
+            .get_or_init(|| async {
+                aws_sdk_sqs::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+            })
+            .await
     }
 
     fn url(&self, store: Store) -> &str {
@@ -420,7 +434,8 @@ impl FailureSink for SqsSink {
         Box::pin(async move {
             let delay = delay_seconds.min(RetrySchedule::MAX_DELAY_SECONDS) as i32;
             let sent = self
-                .client
+                .client()
+                .await
                 .send_message()
                 .queue_url(self.url(store))
                 .message_body(message.to_json())
@@ -440,7 +455,8 @@ impl FailureSink for SqsSink {
             while out.len() < max {
                 let batch = (max - out.len()).min(10) as i32;
                 let answer = self
-                    .client
+                    .client()
+                    .await
                     .receive_message()
                     .queue_url(self.url(store))
                     .max_number_of_messages(batch)
@@ -467,7 +483,8 @@ impl FailureSink for SqsSink {
 
     fn remove<'a>(&'a self, store: Store, handle: &'a str) -> SinkFuture<'a, ()> {
         Box::pin(async move {
-            self.client
+            self.client()
+                .await
                 .delete_message()
                 .queue_url(self.url(store))
                 .receipt_handle(handle)
@@ -480,7 +497,8 @@ impl FailureSink for SqsSink {
 
     fn release<'a>(&'a self, store: Store, handle: &'a str) -> SinkFuture<'a, ()> {
         Box::pin(async move {
-            self.client
+            self.client()
+                .await
                 .change_message_visibility()
                 .queue_url(self.url(store))
                 .receipt_handle(handle)
