@@ -23,7 +23,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Retry, SyncError};
+use crate::error::SyncError;
+use crate::retry::Retry;
+pub use crate::retry::RetrySchedule;
 use crate::webhook::{Endpoint, WebhookCall};
 use crate::zoho::ZohoDateTime;
 
@@ -227,30 +229,6 @@ pub async fn capture(
     sink.put(store, &message, 0).await?;
     tracing::info!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, code = %message.error.code, store = store.name(), sink = sink.kind(), "webhook failure captured");
     Ok(Captured { store, sink: sink.kind() })
-}
-
-/// How captured failures are retried: `MAX_ATTEMPTS` attempts in all, the n-th retry delayed by
-/// `min(900, base · 2^n)` seconds (900 s is SQS's longest `DelaySeconds`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetrySchedule {
-    pub max_attempts: u32,
-    pub base_delay_seconds: u32,
-}
-
-impl Default for RetrySchedule {
-    fn default() -> Self {
-        Self { max_attempts: 8, base_delay_seconds: 30 }
-    }
-}
-
-impl RetrySchedule {
-    pub const MAX_DELAY_SECONDS: u32 = 900;
-
-    /// The delay before the next attempt after `attempts` failed ones.
-    pub fn delay_after(&self, attempts: u32) -> u32 {
-        let factor = 1u64 << attempts.min(20);
-        (u64::from(self.base_delay_seconds) * factor).min(u64::from(Self::MAX_DELAY_SECONDS)) as u32
-    }
 }
 
 /// Builds the sink from the settings: SQS when `RETRY_QUEUE_URL` is set, else the spool

@@ -1,33 +1,8 @@
 //! The error of processing one webhook, classified for the HTTP answer and for replay.
 
 use crate::moodle::MoodleError;
+pub use crate::retry::Retry;
 use crate::zoho::ZohoError;
-
-/// What a failure means for the caller: retry now, fix something then replay, or give up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Retry {
-    /// A transient fault (network, timeout, 5xx, 429): the same request will probably succeed.
-    Now,
-    /// The request is fine but a system is misconfigured (token, permissions, plugin not
-    /// upgraded): repeating it now changes nothing, but it will succeed once an operator fixes
-    /// that, so it is kept for replay rather than retried in a loop.
-    AfterFix,
-    /// The data itself is unusable: repeating it changes nothing.
-    Never,
-}
-
-impl Retry {
-    /// Whether repeating the same request soon is expected to succeed.
-    pub fn is_retryable(self) -> bool {
-        matches!(self, Retry::Now)
-    }
-
-    /// Whether the event must be kept for a later replay (everything except bad data).
-    pub fn is_replayable(self) -> bool {
-        !matches!(self, Retry::Never)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

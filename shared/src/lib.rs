@@ -9,6 +9,7 @@ pub mod decision;
 pub mod error;
 pub mod ids;
 pub mod moodle;
+pub mod retry;
 pub mod secret;
 pub mod sync;
 pub mod telemetry;

@@ -1,6 +1,6 @@
 //! Every way a Moodle web-service call can fail, as one typed error.
 
-use crate::error::Retry;
+use crate::retry::Retry;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoodleError {

@@ -132,7 +132,7 @@ pub fn decode_response(function: &str, status: u16, content_type: &str, body: &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Retry;
+    use crate::retry::Retry;
 
     fn decode(status: u16, body: &str) -> Result<Value, MoodleError> {
         decode_response("local_mzi_update_student", status, "application/json", body.as_bytes())

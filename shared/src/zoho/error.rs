@@ -3,7 +3,7 @@
 //! Messages name modules, fields, record ids and Zoho's error codes, never field values or tokens:
 //! they end up in the webhook's JSON answer and in CloudWatch.
 
-use crate::error::Retry;
+use crate::retry::Retry;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ZohoError {
