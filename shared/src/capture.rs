@@ -231,9 +231,25 @@ pub async fn capture(
     Ok(Captured { store, sink: sink.kind() })
 }
 
+/// Failure capture, retry and reconciliation settings: `RETRY_QUEUE_URL` and
+/// `DEAD_LETTER_QUEUE_URL` (both or neither), `SPOOL_DIR` (default `./.spool` outside Lambda),
+/// `MAX_ATTEMPTS` (default 8), `RETRY_BASE_DELAY_SECONDS` (default 30), `RECONCILE_CURSOR_PARAM`
+/// (SSM parameter) or `RECONCILE_CURSOR_FILE` (default `<spool>/reconcile-cursor.json`),
+/// `RECONCILE_BUDGET` (Zoho calls per run, default 500), `RECONCILE_CONCURRENCY` (Moodle, default 4).
+#[derive(Debug, Clone)]
+pub struct CaptureSettings {
+    pub queues: Option<QueueUrls>,
+    pub spool_dir: Option<std::path::PathBuf>,
+    pub retry: RetrySchedule,
+    pub cursor_param: Option<String>,
+    pub cursor_file: Option<std::path::PathBuf>,
+    pub reconcile_budget: u32,
+    pub reconcile_concurrency: usize,
+}
+
 /// Builds the sink from the settings: SQS when `RETRY_QUEUE_URL` is set, else the spool
 /// directory when one is configured (always outside Lambda), else none.
-pub async fn sink_from_settings(settings: &crate::config::CaptureSettings) -> Option<Arc<dyn FailureSink>> {
+pub async fn sink_from_settings(settings: &CaptureSettings) -> Option<Arc<dyn FailureSink>> {
     if let Some(queues) = &settings.queues {
         // The SQS client is built on the first failure, not at cold start: most containers
         // never capture anything.

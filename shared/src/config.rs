@@ -9,7 +9,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+pub use crate::capture::CaptureSettings;
+use crate::capture::QueueUrls;
+pub use crate::moodle::{MoodleSettings, MoodleTarget};
+use crate::retry::RetrySchedule;
 use crate::secret::Secret;
+pub use crate::zoho::ZohoSettings;
 
 pub const DEFAULT_ZOHO_ACCOUNTS_URL: &str = "https://accounts.zoho.com";
 
@@ -36,27 +41,12 @@ pub struct Settings {
     pub capture: CaptureSettings,
 }
 
-/// Failure capture, retry and reconciliation settings: `RETRY_QUEUE_URL` and
-/// `DEAD_LETTER_QUEUE_URL` (both or neither), `SPOOL_DIR` (default `./.spool` outside Lambda),
-/// `MAX_ATTEMPTS` (default 8), `RETRY_BASE_DELAY_SECONDS` (default 30), `RECONCILE_CURSOR_PARAM`
-/// (SSM parameter) or `RECONCILE_CURSOR_FILE` (default `<spool>/reconcile-cursor.json`),
-/// `RECONCILE_BUDGET` (Zoho calls per run, default 500), `RECONCILE_CONCURRENCY` (Moodle, default 4).
-#[derive(Debug, Clone)]
-pub struct CaptureSettings {
-    pub queues: Option<crate::capture::QueueUrls>,
-    pub spool_dir: Option<std::path::PathBuf>,
-    pub retry: crate::capture::RetrySchedule,
-    pub cursor_param: Option<String>,
-    pub cursor_file: Option<std::path::PathBuf>,
-    pub reconcile_budget: u32,
-    pub reconcile_concurrency: usize,
-}
-
+// `CaptureSettings` is the failure store's own type (`capture`); reading it is config's job.
 impl CaptureSettings {
     pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
         let queues = match (source.get("RETRY_QUEUE_URL"), source.get("DEAD_LETTER_QUEUE_URL")) {
             (None, None) => None,
-            (Some(retry), Some(dead)) => Some(crate::capture::QueueUrls {
+            (Some(retry), Some(dead)) => Some(QueueUrls {
                 retry: validate_url("RETRY_QUEUE_URL", retry)?,
                 dead_letter: validate_url("DEAD_LETTER_QUEUE_URL", dead)?,
             }),
@@ -77,7 +67,7 @@ impl CaptureSettings {
         Ok(Self {
             queues,
             spool_dir,
-            retry: crate::capture::RetrySchedule {
+            retry: RetrySchedule {
                 max_attempts: integer(source, "MAX_ATTEMPTS", 8, 1..=100)?,
                 base_delay_seconds: integer(source, "RETRY_BASE_DELAY_SECONDS", 30, 0..=900)?,
             },
@@ -94,34 +84,6 @@ pub struct WebhookSettings {
     /// The current secret first; during a rotation the previous one is accepted too.
     pub secrets: Vec<Secret>,
     pub max_body_bytes: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct MoodleSettings {
-    /// `None`: plan mode. Every webhook is still answered, with the Moodle calls it would have
-    /// made instead of making them.
-    pub target: Option<MoodleTarget>,
-    pub timeout: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct MoodleTarget {
-    /// Site root without a trailing slash, e.g. `https://moodle.example.edu`.
-    pub base_url: String,
-    pub token: Secret,
-}
-
-#[derive(Debug, Clone)]
-pub struct ZohoSettings {
-    pub client_id: Secret,
-    pub client_secret: Secret,
-    pub refresh_token: Secret,
-    pub accounts_url: String,
-    /// Overrides the `api_domain` the token endpoint returns (the simulator, a proxy).
-    pub api_domain: Option<String>,
-    pub timeout: Duration,
-    /// SSM parameter through which all containers share the current access token, if any.
-    pub token_cache_param: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

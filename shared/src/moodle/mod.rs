@@ -6,6 +6,7 @@
 
 mod error;
 pub mod form;
+mod settings;
 
 use std::time::Duration;
 
@@ -13,8 +14,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use error::MoodleError;
+pub use settings::{MoodleSettings, MoodleTarget};
 
-use crate::config::MoodleTarget;
 use crate::telemetry::{self, PlannedCall};
 
 pub const REST_PATH: &str = "/webservice/rest/server.php";

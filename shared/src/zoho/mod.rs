@@ -5,6 +5,7 @@
 
 mod error;
 pub mod records;
+mod settings;
 pub mod token;
 pub mod values;
 
@@ -16,6 +17,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use serde_json::{Map, Value, json};
 
 pub use error::ZohoError;
+pub use settings::ZohoSettings;
 pub use records::{
     Class, Criterion, CriterionLevel, Enrollment, Grade, GradingTemplateRow, Installment, Module, Payment, Program,
     Registration, Student, StudentRequest, Teacher, Unit, decode,
@@ -23,7 +25,6 @@ pub use records::{
 pub use token::{LockState, MemoryTokenStore, SsmTokenStore, StoredToken, TokenStore, TokenStoreError};
 pub use values::{Lookup, ZohoDate, ZohoDateTime};
 
-use crate::config::ZohoSettings;
 use crate::ids::ZohoId;
 use crate::telemetry;
 use token::{AccessToken, CachePolicy, Minter, TokenCache};
