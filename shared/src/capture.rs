@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SyncError;
 use crate::retry::Retry;
 pub use crate::retry::RetrySchedule;
-use crate::webhook::{Endpoint, WebhookCall};
+use crate::webhook::endpoint::{Endpoint, WebhookCall};
 use crate::zoho::ZohoDateTime;
 
 /// Error messages kept in a message are cut to this many characters.

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod error;
 pub mod ids;
 pub mod moodle;
+pub mod outcome;
 pub mod retry;
 pub mod secret;
 pub mod sync;

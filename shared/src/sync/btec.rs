@@ -18,7 +18,7 @@ use crate::app::App;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
-use crate::webhook::{Action, Outcome};
+use crate::outcome::{Action, Outcome};
 use crate::zoho;
 
 pub const CREATE_FUNCTION: &str = "local_mzi_create_btec_definition";

@@ -27,7 +27,7 @@ use crate::decision::{
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
-use crate::webhook::{Action, Outcome, OutcomeStatus};
+use crate::outcome::{Action, Outcome, OutcomeStatus};
 use crate::zoho::{self, Module};
 
 pub const CREATE_FUNCTION: &str = "local_mzi_create_class";

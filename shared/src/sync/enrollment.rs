@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::error::{Retry, SyncError};
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
-use crate::webhook::{Action, Outcome, OutcomeStatus};
+use crate::outcome::{Action, Outcome, OutcomeStatus};
 use crate::zoho;
 
 pub const UPDATE_FUNCTION: &str = "local_mzi_update_enrollment";

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
-use crate::webhook::{Action, Outcome};
+use crate::outcome::{Action, Outcome};
 use crate::zoho::{self, Module};
 
 /// How deep parent-first resolution may go (enrolment → student, class; payment → registration

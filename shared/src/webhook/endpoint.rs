@@ -1,7 +1,10 @@
-//! The webhook endpoints of the specification, which function owns each, and the Zoho module
-//! each one is about.
+//! The webhook endpoints of the specification, which function owns each, the Zoho module each
+//! one is about, and a call to one. A leaf below the webhook edge: the failure store and the
+//! worker name calls without depending on the edge.
 
 use std::fmt;
+
+use crate::ids::ZohoId;
 
 /// The path prefix Zoho's workflow rules already use; only the host changes at cut-over.
 pub const PATH_PREFIX: &str = "/api/v1/webhooks/student-dashboard/";
@@ -144,6 +147,15 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// One authenticated, parsed webhook, handed to the endpoint's processing.
+#[derive(Debug, Clone)]
+pub struct WebhookCall {
+    pub endpoint: Endpoint,
+    pub zoho_id: ZohoId,
+    /// The module the body named; already checked to be the endpoint's module when present.
+    pub module: Option<String>,
 }
 
 #[cfg(test)]

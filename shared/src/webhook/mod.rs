@@ -18,7 +18,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 pub use body::WebhookPayload;
 pub use endpoint::{Endpoint, Function, HEALTH, PATH_PREFIX};
-pub use response::{Action, Outcome, OutcomeStatus};
+pub use endpoint::WebhookCall;
+pub use crate::outcome::{Action, Outcome, OutcomeStatus};
 
 use crate::app::App;
 use crate::error::SyncError;
@@ -41,15 +42,6 @@ impl RequestError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(400, code, message)
     }
-}
-
-/// One authenticated, parsed webhook, handed to the endpoint's processing.
-#[derive(Debug, Clone)]
-pub struct WebhookCall {
-    pub endpoint: Endpoint,
-    pub zoho_id: ZohoId,
-    /// The module the body named; already checked to be the endpoint's module when present.
-    pub module: Option<String>,
 }
 
 pub type ProcessFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, SyncError>> + Send + 'a>>;
