@@ -1,17 +1,19 @@
 //! What a function builds once at cold start and borrows in every invocation.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::capture::FailureSink;
 use crate::config::{ConfigError, Settings};
 use crate::moodle::MoodleClient;
+use crate::sync::Context;
 use crate::zoho::ZohoClient;
 
 #[derive(Debug)]
 pub struct App {
     pub settings: Settings,
-    pub moodle: MoodleClient,
-    pub zoho: ZohoClient,
+    /// The clients the sync works through (`app.moodle`, `app.zoho` reach them through `Deref`).
+    pub context: Context,
     /// Where a failed webhook is kept before the function answers (`shared::capture`). `None`
     /// (what [`App::new`] builds): failures are answered 5xx/4xx and nothing is kept.
     pub failure_sink: Option<Arc<dyn FailureSink>>,
@@ -34,7 +36,8 @@ impl App {
             .expect("the HTTP client has a static, valid configuration");
         let moodle = MoodleClient::new(http.clone(), settings.moodle.target.clone(), settings.moodle.timeout);
         let zoho = ZohoClient::new(http, settings.zoho.clone());
-        Arc::new(Self { settings, moodle, zoho, failure_sink })
+        let context = Context { moodle, zoho, college_utc_offset_minutes: settings.college_utc_offset_minutes };
+        Arc::new(Self { settings, context, failure_sink })
     }
 
     /// Cold start: the environment (and `.env`), secrets from SSM where `*_PARAM` says so, and
@@ -49,5 +52,16 @@ impl App {
             ),
         }
         Ok(Self::with_failure_sink(settings, sink))
+    }
+}
+
+/// `App` is the sync's [`Context`] plus the edge's parts (settings, failure sink): it hands itself
+/// to the sync wherever a `&Context` is asked for, and `app.moodle` / `app.zoho` keep working, so
+/// the layering (the sync below the wiring) costs the functions and tools nothing.
+impl Deref for App {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.context
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::params::modified_time;
 use super::{Entity, PluginResult, Synced, Trail, delete, fetch, upsert};
-use crate::app::App;
+use super::Context;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
@@ -161,7 +161,7 @@ pub fn definition_params(unit: &zoho::Unit) -> Result<Value, SyncError> {
 }
 
 /// Re-reads the unit from Zoho and creates or updates its grading definition.
-pub async fn sync_unit(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+pub async fn sync_unit(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     let Some(unit) = fetch::<zoho::Unit>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
     let params = definition_params(&unit)?;
     let sent: Vec<&str> = params["criteria"]
@@ -177,7 +177,7 @@ pub async fn sync_unit(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Sync
 }
 
 /// `btec_definition_updated`.
-pub async fn updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+pub async fn updated(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
     let synced = sync_unit(app, id, &mut trail).await?;
     Ok(synced.into_outcome(Entity::BtecUnit, id, trail))
@@ -185,7 +185,7 @@ pub async fn updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
 
 /// `btec_definition_deleted`: removes the definition keyed by the Zoho unit id. `absent` and an
 /// already removed definition are success; a definition with marking is refused (`btecinuse`).
-pub async fn deleted(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+pub async fn deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
     delete(app, Entity::BtecUnit, id, &mut trail).await.map_err(refusal)?;
     Ok(Outcome::ok(trail.actions))

@@ -20,10 +20,10 @@ use serde_json::{Map, Value, json};
 use super::enrollment::{self, BatchReport};
 use super::params::{self, Params};
 use super::{Entity, PluginResult, Synced, Trail, fetch, upsert};
-use crate::app::App;
 use crate::decision::{
     ClassDecision, ClassFacts, LocalOnlyReason, MoodleView, Step, decide, decide_after_course_missing,
 };
+use super::Context;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
@@ -76,7 +76,7 @@ impl From<&zoho::Class> for ClassFacts {
 }
 
 /// `class_updated`: the whole decision tree, enrolments included.
-pub async fn class_updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+pub async fn class_updated(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
     let Some(report) = sync(app, id, Scope::WithEnrollments, &mut trail).await? else {
         return Ok(Synced::MissingInZoho.into_outcome(Entity::Class, id, trail));
@@ -102,7 +102,7 @@ pub async fn class_updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError>
 
 /// `class_deleted`: the plugin soft-deletes the class (status Cancelled) and keeps its course.
 /// Idempotent: a repeat answers `unchanged`, a class never synced `absent`.
-pub async fn class_deleted(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+pub async fn class_deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
     let result = super::delete(app, Entity::Class, id, &mut trail).await?;
     let course = result.int("course_id");
@@ -125,7 +125,7 @@ pub async fn class_deleted(app: &App, id: &ZohoId) -> Result<Outcome, SyncError>
 }
 
 /// A class asked for by the plugin as the parent of an enrolment (`parent_missing`).
-pub async fn sync_as_parent(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+pub async fn sync_as_parent(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     Ok(match sync(app, id, Scope::ClassOnly, trail).await? {
         None => Synced::MissingInZoho,
         Some(report) => Synced::Applied(report.result),
@@ -133,7 +133,7 @@ pub async fn sync_as_parent(app: &App, id: &ZohoId, trail: &mut Trail) -> Result
 }
 
 /// Syncs one class; `None` when Zoho does not have it.
-pub async fn sync(app: &App, id: &ZohoId, scope: Scope, trail: &mut Trail) -> Result<Option<ClassReport>, SyncError> {
+pub async fn sync(app: &Context, id: &ZohoId, scope: Scope, trail: &mut Trail) -> Result<Option<ClassReport>, SyncError> {
     let Some(class) = fetch::<zoho::Class>(app, id, trail).await? else { return Ok(None) };
     // Checked before anything is written: a record without it cannot be guarded against
     // older data.
@@ -162,7 +162,7 @@ pub async fn sync(app: &App, id: &ZohoId, scope: Scope, trail: &mut Trail) -> Re
     if let TeacherLookup::Found(record) = &teacher {
         sync_teacher(app, record, trail).await?;
     }
-    let (dates, date_note) = course_dates(&class, app.settings.college_utc_offset_minutes);
+    let (dates, date_note) = course_dates(&class, app.college_utc_offset_minutes);
     if let Some(note) = date_note {
         trail.push(Action::new("course_enddate", "not_sent").with_detail(json!({"reason": note})));
     }
@@ -249,7 +249,7 @@ pub async fn sync(app: &App, id: &ZohoId, scope: Scope, trail: &mut Trail) -> Re
 
 /// What Moodle knows of the class: the course the plugin links to it (its stored link if that
 /// course exists, else the course whose `idnumber` is `zoho-class-<id>`).
-async fn moodle_view(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<MoodleView, SyncError> {
+async fn moodle_view(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<MoodleView, SyncError> {
     #[derive(Debug, Default, Deserialize)]
     struct Ids {
         #[serde(default)]
@@ -285,7 +285,7 @@ struct Programme {
     major: Option<String>,
 }
 
-async fn read_programme(app: &App, class: &zoho::Class, trail: &mut Trail) -> Programme {
+async fn read_programme(app: &Context, class: &zoho::Class, trail: &mut Trail) -> Programme {
     let step = format!("zoho.get {}", zoho::Program::API_NAME);
     let Some(lookup) = &class.btec_program else {
         trail.push(Action::new(step, "no_programme").with_detail(json!({"category": "kept"})));
@@ -334,7 +334,7 @@ enum TeacherLookup {
 
 /// Reads the teacher. A failure stops the sync (retryable): going on without the teacher's
 /// e-mail would let the plugin re-enrol the previous teacher it has stored.
-async fn read_teacher(app: &App, class: &zoho::Class, trail: &mut Trail) -> Result<TeacherLookup, SyncError> {
+async fn read_teacher(app: &Context, class: &zoho::Class, trail: &mut Trail) -> Result<TeacherLookup, SyncError> {
     let Some(lookup) = &class.teacher else { return Ok(TeacherLookup::None) };
     Ok(match fetch::<zoho::Teacher>(app, &lookup.id, trail).await? {
         Some(record) => TeacherLookup::Found(record),
@@ -344,7 +344,7 @@ async fn read_teacher(app: &App, class: &zoho::Class, trail: &mut Trail) -> Resu
 
 /// Keeps the plugin's teacher record current (teachers have no webhook of their own): the
 /// plugin falls back on it to find the teacher's Moodle account.
-async fn sync_teacher(app: &App, teacher: &zoho::Teacher, trail: &mut Trail) -> Result<(), SyncError> {
+async fn sync_teacher(app: &Context, teacher: &zoho::Teacher, trail: &mut Trail) -> Result<(), SyncError> {
     match params::teacher(teacher) {
         Ok(value) => {
             upsert(app, TEACHER_FUNCTION, json!({"teacher": value}), trail).await?;
@@ -428,7 +428,7 @@ fn create_class_params(
 
 /// Writes the course id into the class's `Moodle_Class_ID` (the client sends `"trigger": []`, so
 /// the class rule does not fire again).
-async fn write_back(app: &App, id: &ZohoId, course_id: i64, trail: &mut Trail) -> Result<(), SyncError> {
+async fn write_back(app: &Context, id: &ZohoId, course_id: i64, trail: &mut Trail) -> Result<(), SyncError> {
     let mut fields = Map::new();
     fields.insert(MOODLE_CLASS_ID_FIELD.into(), Value::String(course_id.to_string()));
     let step = format!("zoho.update {}", zoho::Class::API_NAME);
@@ -448,7 +448,7 @@ async fn write_back(app: &App, id: &ZohoId, course_id: i64, trail: &mut Trail) -
 }
 
 /// Every enrolment of the class (COQL, every page), sent in batches.
-async fn sync_enrollments(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<BatchReport, SyncError> {
+async fn sync_enrollments(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<BatchReport, SyncError> {
     let records: Vec<zoho::Enrollment> =
         app.zoho.list_by_lookup::<zoho::Enrollment>(ENROLLMENT_CLASS_FIELD, id).await?;
     trail.push(

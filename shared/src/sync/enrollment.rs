@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::params::{Params, modified_time};
 use super::{Entity, PluginResult, Synced, Trail, delete, fetch, sync_by_id as sync_entity};
-use crate::app::App;
+use super::Context;
 use crate::error::{Retry, SyncError};
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
@@ -158,13 +158,13 @@ struct BatchAnswer {
 /// A parent that cannot be synced for a reason a repeat does not cure (bad data, refused by
 /// Moodle, gone from Zoho) is reported in `parent_failures` and only its items stay unapplied;
 /// a transient failure (Zoho or Moodle down) fails the batch, which is safe to repeat.
-pub async fn sync_batch(app: &App, records: &[zoho::Enrollment], trail: &mut Trail) -> Result<BatchReport, SyncError> {
+pub async fn sync_batch(app: &Context, records: &[zoho::Enrollment], trail: &mut Trail) -> Result<BatchReport, SyncError> {
     run_batch(app, records, trail).await.map(|(report, _)| report)
 }
 
 /// [`sync_batch`], also handing back the parents' errors themselves (in `parent_failures` order).
 async fn run_batch(
-    app: &App,
+    app: &Context,
     records: &[zoho::Enrollment],
     trail: &mut Trail,
 ) -> Result<(BatchReport, Vec<SyncError>), SyncError> {
@@ -233,7 +233,7 @@ async fn run_batch(
 /// Syncs one parent an item is waiting for. `again` means it was synced in this batch already
 /// and Moodle still reports it missing: repeating would loop.
 async fn sync_parent(
-    app: &App,
+    app: &Context,
     (kind, id): &(String, String),
     again: bool,
     trail: &mut Trail,
@@ -281,7 +281,7 @@ pub enum Single {
 
 /// Re-reads enrolment `id` and applies it, student and class first when Moodle lacks them.
 /// A Zoho failure is an error (retryable), never the guard's skip.
-pub async fn sync_one(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Single, SyncError> {
+pub async fn sync_one(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Single, SyncError> {
     let Some(record) = fetch::<zoho::Enrollment>(app, id, trail).await? else { return Ok(Single::MissingInZoho) };
     match item(&record) {
         Ok(_) => {}
@@ -312,7 +312,7 @@ pub async fn sync_one(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Singl
 }
 
 /// `sync_by_id` for enrolments (replays, tools): the guard's case is an error there.
-pub async fn sync_by_id(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+pub async fn sync_by_id(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     match sync_one(app, id, trail).await? {
         Single::MissingInZoho => Ok(Synced::MissingInZoho),
         Single::NoStudent => Err(NotSendable::NoStudent.into_error()),
@@ -321,7 +321,7 @@ pub async fn sync_by_id(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Syn
 }
 
 /// `enrollment_updated`: the answer says what happened in Moodle (`enrol_action`).
-pub async fn updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+pub async fn updated(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
     match sync_one(app, id, &mut trail).await? {
         Single::MissingInZoho => Ok(Synced::MissingInZoho.into_outcome(Entity::Enrollment, id, trail)),
@@ -344,7 +344,7 @@ pub async fn updated(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
 /// `enrollment_deleted`: the plugin withdraws the enrolment (suspends it in Moodle, or unenrols
 /// when its `unenrolondelete` setting is on). `absent` and `unchanged` (already withdrawn) are
 /// success, so a repeated delete is harmless.
-pub async fn deleted(app: &App, id: &ZohoId) -> Result<Outcome, SyncError> {
+pub async fn deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
     let result = delete(app, Entity::Enrollment, id, &mut trail).await?;
     match result.status.as_str() {
@@ -401,7 +401,7 @@ fn not_enrolled_note(result: &PluginResult) -> Option<String> {
 
 /// One or more calls to the plugin; results in input order.
 async fn send(
-    app: &App,
+    app: &Context,
     items: &[Value],
     report: &mut BatchReport,
     trail: &mut Trail,

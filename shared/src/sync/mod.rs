@@ -8,13 +8,15 @@
 
 pub mod btec;
 pub mod class;
+mod context;
 pub mod enrollment;
 pub mod params;
+
+pub use context::Context;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::app::App;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::outcome::{Action, Outcome};
@@ -186,7 +188,7 @@ impl Synced {
 }
 
 /// Re-reads `id` of `entity` from Zoho and upserts it into Moodle, syncing missing parents first.
-pub async fn sync_by_id(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+pub async fn sync_by_id(app: &Context, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     match entity {
         Entity::Student => {
             sync_simple::<zoho::Student>(app, id, trail, "local_mzi_update_student", "student", params::student).await
@@ -235,7 +237,7 @@ pub async fn sync_by_id(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trai
 }
 
 /// Soft-deletes `id` of `entity` in Moodle. Idempotent: `absent` and `unchanged` are success.
-pub async fn delete(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<PluginResult, SyncError> {
+pub async fn delete(app: &Context, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<PluginResult, SyncError> {
     let (function, key) = entity.delete_function().ok_or(SyncError::NotImplemented { endpoint: entity.name() })?;
     let mut params = Map::new();
     params.insert(key.to_owned(), Value::String(id.to_string()));
@@ -245,7 +247,7 @@ pub async fn delete(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -
 }
 
 /// Reads a record from Zoho, noting the read in the trail.
-pub async fn fetch<T: Module>(app: &App, id: &ZohoId, trail: &mut Trail) -> Result<Option<T>, SyncError> {
+pub async fn fetch<T: Module>(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Option<T>, SyncError> {
     let record = app.zoho.get::<T>(id).await?;
     let result = if record.is_some() { "found" } else { "not_found" };
     trail.push(Action::new(format!("zoho.get {}", T::API_NAME), result).with_detail(json!({"zoho_id": id})));
@@ -255,7 +257,7 @@ pub async fn fetch<T: Module>(app: &App, id: &ZohoId, trail: &mut Trail) -> Resu
 type Mapper<T> = fn(&T) -> Result<Value, SyncError>;
 
 async fn sync_simple<T: Module>(
-    app: &App,
+    app: &Context,
     id: &ZohoId,
     trail: &mut Trail,
     function: &'static str,
@@ -270,7 +272,7 @@ async fn sync_simple<T: Module>(
 
 /// Calls a plugin upsert; on `parent_missing`, syncs the named parent from Zoho and repeats the
 /// call (a record may need two parents, e.g. an enrolment's student and class).
-pub async fn upsert(app: &App, function: &str, params: Value, trail: &mut Trail) -> Result<PluginResult, SyncError> {
+pub async fn upsert(app: &Context, function: &str, params: Value, trail: &mut Trail) -> Result<PluginResult, SyncError> {
     let mut resolved: Vec<(Entity, ZohoId)> = Vec::new();
     loop {
         let result: PluginResult = app.moodle.call(function, &params).await?;
@@ -334,6 +336,6 @@ fn result_detail(params: &Value, result: &PluginResult) -> Value {
 
 /// The parents the plugin can ask for. Classes are synced by the class logic (without their
 /// enrolments: the record that asked is synced right after).
-async fn sync_parent(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
+async fn sync_parent(app: &Context, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     sync_by_id(app, entity, id, trail).await
 }
