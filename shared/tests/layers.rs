@@ -27,12 +27,17 @@ fn modules_import_only_downwards_and_without_cycles() {
     assert!(files.len() > 20, "expected the crate's sources under {}, found {} files", src.display(), files.len());
     let root_items = root_reexports(&std::fs::read_to_string(src.join("lib.rs")).expect("lib.rs"));
     let problems = check(&src, &files, &root_items);
-    assert!(problems.is_empty(), "the layers of `shared` are broken (table: shared/tests/layers.rs, README \"Architecture\"):\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "the layers of `shared` are broken (table: shared/tests/layers.rs, README \"Architecture\"):\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn readme_draws_the_same_layers() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).expect("README.md");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).expect("README.md");
     let section = readme.split("## Architecture").nth(1).expect("the README has an \"## Architecture\" section");
     let diagram = section.split("```").nth(1).expect("the architecture section draws the layers in a ``` block");
     for (layer, units) in LAYERS {
@@ -60,7 +65,10 @@ fn check(src: &Path, files: &[PathBuf], root_items: &BTreeMap<String, String>) -
         }
         let module = module_path(&relative);
         let Some(from) = unit_of(&module) else {
-            problems.push(format!("{relative}: module `{}` is in no layer; add it to LAYERS and the README", module.join("::")));
+            problems.push(format!(
+                "{relative}: module `{}` is in no layer; add it to LAYERS and the README",
+                module.join("::")
+            ));
             continue;
         };
         let text = std::fs::read_to_string(file).unwrap();
@@ -102,7 +110,12 @@ fn check(src: &Path, files: &[PathBuf], root_items: &BTreeMap<String, String>) -
     }
     for cycle in cycles(&within) {
         let steps: Vec<String> = cycle.windows(2).map(|w| format!("  {}", within[w[0]][w[1]])).collect();
-        problems.push(format!("cycle in layer `{}`: {}\n{}", LAYERS[layer_of[cycle[0]]].0, cycle.join(" → "), steps.join("\n")));
+        problems.push(format!(
+            "cycle in layer `{}`: {}\n{}",
+            LAYERS[layer_of[cycle[0]]].0,
+            cycle.join(" → "),
+            steps.join("\n")
+        ));
     }
     problems
 }
@@ -332,7 +345,11 @@ fn strip_comments_and_literals(text: &str) -> String {
                     i += 1;
                 }
             }
-        } else if c == 'r' && !prev_ident && matches!(next, Some('"') | Some('#')) && raw_string_end(&chars, i).is_some() {
+        } else if c == 'r'
+            && !prev_ident
+            && matches!(next, Some('"') | Some('#'))
+            && raw_string_end(&chars, i).is_some()
+        {
             i = raw_string_end(&chars, i).unwrap();
         } else if c == '"' {
             i += 1;
@@ -428,7 +445,8 @@ fn the_scanner_reads_paths_as_the_compiler_does() {
         }
         fn g() { crate::retry::Retry::Now; }
     "##;
-    let found: Vec<(String, usize)> = crate_paths(text, &module).into_iter().map(|r| (r.path.join("::"), r.line)).collect();
+    let found: Vec<(String, usize)> =
+        crate_paths(text, &module).into_iter().map(|r| (r.path.join("::"), r.line)).collect();
     assert_eq!(
         found,
         [

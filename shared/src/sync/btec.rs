@@ -12,9 +12,9 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Context;
 use super::params::modified_time;
 use super::{Entity, PluginResult, Synced, Trail, delete, fetch, upsert};
-use super::Context;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;

@@ -17,13 +17,13 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::Context;
 use super::enrollment::{self, BatchReport};
 use super::params::{self, Params};
 use super::{Entity, PluginResult, Synced, Trail, fetch, upsert};
 use crate::decision::{
     ClassDecision, ClassFacts, LocalOnlyReason, MoodleView, Step, decide, decide_after_course_missing,
 };
-use super::Context;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
@@ -133,7 +133,12 @@ pub async fn sync_as_parent(app: &Context, id: &ZohoId, trail: &mut Trail) -> Re
 }
 
 /// Syncs one class; `None` when Zoho does not have it.
-pub async fn sync(app: &Context, id: &ZohoId, scope: Scope, trail: &mut Trail) -> Result<Option<ClassReport>, SyncError> {
+pub async fn sync(
+    app: &Context,
+    id: &ZohoId,
+    scope: Scope,
+    trail: &mut Trail,
+) -> Result<Option<ClassReport>, SyncError> {
     let Some(class) = fetch::<zoho::Class>(app, id, trail).await? else { return Ok(None) };
     // Checked before anything is written: a record without it cannot be guarded against
     // older data.

@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::Context;
 use super::params::{Params, modified_time};
 use super::{Entity, PluginResult, Synced, Trail, delete, fetch, sync_by_id as sync_entity};
-use super::Context;
 use crate::error::{Retry, SyncError};
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
@@ -158,7 +158,11 @@ struct BatchAnswer {
 /// A parent that cannot be synced for a reason a repeat does not cure (bad data, refused by
 /// Moodle, gone from Zoho) is reported in `parent_failures` and only its items stay unapplied;
 /// a transient failure (Zoho or Moodle down) fails the batch, which is safe to repeat.
-pub async fn sync_batch(app: &Context, records: &[zoho::Enrollment], trail: &mut Trail) -> Result<BatchReport, SyncError> {
+pub async fn sync_batch(
+    app: &Context,
+    records: &[zoho::Enrollment],
+    trail: &mut Trail,
+) -> Result<BatchReport, SyncError> {
     run_batch(app, records, trail).await.map(|(report, _)| report)
 }
 

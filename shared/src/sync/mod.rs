@@ -272,7 +272,12 @@ async fn sync_simple<T: Module>(
 
 /// Calls a plugin upsert; on `parent_missing`, syncs the named parent from Zoho and repeats the
 /// call (a record may need two parents, e.g. an enrolment's student and class).
-pub async fn upsert(app: &Context, function: &str, params: Value, trail: &mut Trail) -> Result<PluginResult, SyncError> {
+pub async fn upsert(
+    app: &Context,
+    function: &str,
+    params: Value,
+    trail: &mut Trail,
+) -> Result<PluginResult, SyncError> {
     let mut resolved: Vec<(Entity, ZohoId)> = Vec::new();
     loop {
         let result: PluginResult = app.moodle.call(function, &params).await?;

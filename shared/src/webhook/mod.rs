@@ -16,10 +16,10 @@ use std::time::Instant;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 
-pub use body::WebhookPayload;
-pub use endpoint::{Endpoint, Function, HEALTH, PATH_PREFIX};
-pub use endpoint::WebhookCall;
 pub use crate::outcome::{Action, Outcome, OutcomeStatus};
+pub use body::WebhookPayload;
+pub use endpoint::WebhookCall;
+pub use endpoint::{Endpoint, Function, HEALTH, PATH_PREFIX};
 
 use crate::app::App;
 use crate::error::SyncError;

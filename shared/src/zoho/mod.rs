@@ -17,11 +17,11 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use serde_json::{Map, Value, json};
 
 pub use error::ZohoError;
-pub use settings::ZohoSettings;
 pub use records::{
     Class, Criterion, CriterionLevel, Enrollment, Grade, GradingTemplateRow, Installment, Module, Payment, Program,
     Registration, Student, StudentRequest, Teacher, Unit, decode,
 };
+pub use settings::ZohoSettings;
 pub use token::{LockState, MemoryTokenStore, SsmTokenStore, StoredToken, TokenStore, TokenStoreError};
 pub use values::{Lookup, ZohoDate, ZohoDateTime};
 
