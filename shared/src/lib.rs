@@ -7,6 +7,7 @@ pub mod capture;
 pub mod config;
 pub mod decision;
 pub mod error;
+pub mod error_text;
 pub mod ids;
 pub mod moodle;
 pub mod outcome;

@@ -70,12 +70,36 @@ impl Reply {
     }
 
     /// A reply recorded from a real Moodle, from `fixtures/moodle/<name>.json` at the
-    /// workspace root.
+    /// workspace root, byte for byte.
     pub fn fixture(name: &str) -> Self {
-        let path = workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
-        let body = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-        Self { status: 200, content_type: "application/json", body, delay: Duration::ZERO }
+        Self { status: 200, content_type: "application/json", body: recorded_text(name), delay: Duration::ZERO }
     }
+}
+
+/// The text of a response recorded from Moodle 4.5, `fixtures/moodle/<name>.json`.
+fn recorded_text(name: &str) -> String {
+    let path = workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// A response recorded from Moodle 4.5 (`fixtures/moodle/<name>.json`), as JSON.
+pub fn recorded(name: &str) -> Value {
+    serde_json::from_str(&recorded_text(name)).unwrap_or_else(|e| panic!("fixture {name} is not JSON: {e}"))
+}
+
+/// A recorded response with some keys replaced (the Zoho id it is about, a missing parent's id);
+/// a key the recording does not have is refused, so a patch never invents a field the plugin
+/// does not return.
+pub fn recorded_with(name: &str, patch: Value) -> Value {
+    let mut value = recorded(name);
+    let (Some(target), Some(patch)) = (value.as_object_mut(), patch.as_object()) else {
+        panic!("fixture {name} and its patch must be JSON objects");
+    };
+    for (key, new) in patch {
+        assert!(target.contains_key(key), "fixture {name} has no key {key}: the patch would invent one");
+        target.insert(key.clone(), new.clone());
+    }
+    value
 }
 
 /// The workspace root, found from this crate's manifest directory.
@@ -198,21 +222,22 @@ async fn serve(
 /// Valid settings for tests: the test secret, Zoho at `zoho_base_url` (accounts and API),
 /// Moodle at `moodle_base_url` or plan mode.
 pub fn settings(moodle_base_url: Option<&str>, zoho_base_url: &str) -> Settings {
-    let mut source = Source::from_pairs([
-        ("WEBHOOK_SECRET", TEST_WEBHOOK_SECRET),
-        ("ZOHO_CLIENT_ID", "1000.TESTCLIENT"),
-        ("ZOHO_CLIENT_SECRET", "test-zoho-client-secret"),
-        ("ZOHO_REFRESH_TOKEN", "1000.test-refresh-token"),
-        ("MOODLE_TIMEOUT_SECONDS", "2"),
-        ("ZOHO_TIMEOUT_SECONDS", "2"),
-    ]);
-    source.set("ZOHO_ACCOUNTS_URL", zoho_base_url);
-    source.set("ZOHO_API_DOMAIN", zoho_base_url);
-    if let Some(url) = moodle_base_url {
-        source.set("MOODLE_URL", url);
-        source.set("MOODLE_TOKEN", TEST_MOODLE_TOKEN);
+    let moodle = moodle_base_url.map(|url| (url, TEST_MOODLE_TOKEN));
+    settings_with(zoho_base_url, moodle, [("MOODLE_TIMEOUT_SECONDS", "2"), ("ZOHO_TIMEOUT_SECONDS", "2")])
+}
+
+/// Zoho client settings for a simulator at `base_url`, which answers both the token endpoint and
+/// the API (no `api_domain` override: the simulator's token answer names itself).
+pub fn zoho_settings(base_url: String) -> crate::zoho::ZohoSettings {
+    crate::zoho::ZohoSettings {
+        client_id: crate::Secret::new("1000.SIMCLIENT"),
+        client_secret: crate::Secret::new("sim-client-secret"),
+        refresh_token: crate::Secret::new("1000.sim-refresh-token"),
+        accounts_url: base_url,
+        api_domain: None,
+        timeout: Duration::from_secs(5),
+        token_cache_param: None,
     }
-    Settings::from_source(&source).expect("test settings are valid")
 }
 
 /// A real Moodle for live tests: `MOODLE_URL` and `MOODLE_TOKEN` from the environment, or `None`
@@ -231,19 +256,29 @@ pub fn live_moodle() -> Option<(String, String)> {
 /// Settings for a live test: the test secret, Zoho at `zoho_base_url`, the real Moodle with its
 /// token, and a timeout that suits a development server.
 pub fn live_settings(moodle_url: &str, moodle_token: &str, zoho_base_url: &str) -> Settings {
+    let timeouts = [("MOODLE_TIMEOUT_SECONDS", "60"), ("ZOHO_TIMEOUT_SECONDS", "5")];
+    settings_with(zoho_base_url, Some((moodle_url, moodle_token)), timeouts)
+}
+
+/// The test secret and Zoho credentials, Zoho at `zoho_base_url`, Moodle (URL and token) when
+/// given, and the timeouts.
+fn settings_with(zoho_base_url: &str, moodle: Option<(&str, &str)>, timeouts: [(&str, &str); 2]) -> Settings {
     let mut source = Source::from_pairs([
         ("WEBHOOK_SECRET", TEST_WEBHOOK_SECRET),
         ("ZOHO_CLIENT_ID", "1000.TESTCLIENT"),
         ("ZOHO_CLIENT_SECRET", "test-zoho-client-secret"),
         ("ZOHO_REFRESH_TOKEN", "1000.test-refresh-token"),
-        ("MOODLE_TIMEOUT_SECONDS", "60"),
-        ("ZOHO_TIMEOUT_SECONDS", "5"),
     ]);
+    for (name, value) in timeouts {
+        source.set(name, value);
+    }
     source.set("ZOHO_ACCOUNTS_URL", zoho_base_url);
     source.set("ZOHO_API_DOMAIN", zoho_base_url);
-    source.set("MOODLE_URL", moodle_url);
-    source.set("MOODLE_TOKEN", moodle_token);
-    Settings::from_source(&source).expect("live test settings are valid")
+    if let Some((url, token)) = moodle {
+        source.set("MOODLE_URL", url);
+        source.set("MOODLE_TOKEN", token);
+    }
+    Settings::from_source(&source).expect("test settings are valid")
 }
 
 /// An API Gateway HTTP API (payload 2.0) event for `POST /api/v1/webhooks/student-dashboard/<segment>`

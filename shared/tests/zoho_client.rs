@@ -30,15 +30,7 @@ async fn sim() -> Simulator {
 }
 
 fn settings(sim: &Simulator) -> ZohoSettings {
-    ZohoSettings {
-        client_id: Secret::new("1000.SIMCLIENT"),
-        client_secret: Secret::new("sim-client-secret"),
-        refresh_token: Secret::new("1000.sim-refresh-token"),
-        accounts_url: sim.base_url(),
-        api_domain: None,
-        timeout: Duration::from_secs(5),
-        token_cache_param: None,
-    }
+    shared::testkit::zoho_settings(sim.base_url())
 }
 
 fn options() -> ZohoOptions {

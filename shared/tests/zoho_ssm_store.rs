@@ -2,12 +2,9 @@
 //! `MOTO_ENDPOINT=http://127.0.0.1:5055`). Without `MOTO_ENDPOINT` the tests say they were skipped.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_ssm::config::{BehaviorVersion, Credentials, Region};
 use serde_json::Value;
-use shared::Secret;
-use shared::config::ZohoSettings;
 use shared::ids::ZohoId;
 use shared::zoho::{LockState, SsmTokenStore, StoredToken, Student, TokenStore, ZohoClient, ZohoOptions};
 use zoho_sim::{Simulator, load_seed_dir};
@@ -82,15 +79,7 @@ async fn ssm_store_shares_one_token_between_cold_starts() {
         let store = Arc::new(SsmTokenStore::with_client(client.clone(), &parameter));
         let zoho = ZohoClient::with_options(
             reqwest::Client::new(),
-            ZohoSettings {
-                client_id: Secret::new("1000.SIMCLIENT"),
-                client_secret: Secret::new("sim-client-secret"),
-                refresh_token: Secret::new("1000.sim-refresh-token"),
-                accounts_url: sim.base_url(),
-                api_domain: None,
-                timeout: Duration::from_secs(5),
-                token_cache_param: None,
-            },
+            shared::testkit::zoho_settings(sim.base_url()),
             ZohoOptions { token_store: Some(store as Arc<dyn TokenStore>), ..ZohoOptions::default() },
         );
         tasks.spawn(async move { zoho.get::<Student>(&ZohoId::parse("5398830000100000001").unwrap()).await });

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
+use shared::testkit::recorded as fixture;
 use shared::testkit::{self, RecordedCall, Reply, StandInMoodle};
 use shared::webhook::handle;
 use shared::{App, ZohoId};
@@ -49,11 +50,6 @@ async fn env() -> Env {
 async fn post(env: &Env, endpoint: &str, id: &str) -> (u16, Value) {
     let request = testkit::zoho_webhook(endpoint, id, "BTEC");
     testkit::response_json(&handle(&env.app, btec_units::FUNCTION, &btec_units::BtecUnits, request).await)
-}
-
-fn fixture(name: &str) -> Value {
-    let path = testkit::workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The short names of the criteria a call sent, with their sortorder.

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
+use shared::testkit::recorded as fixture;
 use shared::testkit::{self, RecordedCall, Reply, StandInMoodle};
 use shared::webhook::handle;
 use shared::{App, ZohoId};
@@ -33,11 +34,6 @@ async fn env() -> Env {
 async fn post(env: &Env, endpoint: &str, id: &str) -> (u16, Value) {
     let request = testkit::zoho_webhook(endpoint, id, "BTEC_Enrollments");
     testkit::response_json(&handle(&env.app, enrol::FUNCTION, &enrol::Enrol, request).await)
-}
-
-fn fixture(name: &str) -> Value {
-    let path = testkit::workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// One recorded item of a batch answer, with some keys replaced.

@@ -93,14 +93,7 @@ impl MoodleClient {
         } else {
             // reqwest's Display includes the URL; ours has no secret in it (the token is in the
             // body), but the cause chain is what an operator needs.
-            let mut reason = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                reason.push_str(": ");
-                reason.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            MoodleError::Unreachable { reason }
+            MoodleError::Unreachable { reason: crate::error_text::with_causes(error) }
         }
     }
 }

@@ -450,14 +450,7 @@ impl Inner {
         }
         // The URLs carry no secrets (the token is a header, credentials are in the form body),
         // so reqwest's text and its causes are safe to show.
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            reason.push_str(": ");
-            reason.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        ZohoError::Unreachable { reason }
+        ZohoError::Unreachable { reason: crate::error_text::with_causes(error) }
     }
 }
 

@@ -275,14 +275,7 @@ fn transport(error: &reqwest::Error, timeout: Duration) -> ZohoError {
     if error.is_timeout() {
         return ZohoError::Timeout { seconds: timeout.as_secs() };
     }
-    let mut reason = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    ZohoError::Unreachable { reason }
+    ZohoError::Unreachable { reason: shared::error_text::with_causes(error) }
 }
 
 /// Reads a token answer with the same defensive parser as the functions' token cache.

@@ -116,26 +116,7 @@ pub async fn send(app: &App, endpoint: Endpoint, zoho_id: &str) -> (u16, Value) 
     testkit::response_json(&response)
 }
 
-/// A response recorded from Moodle 4.5, as JSON.
-pub fn recorded(name: &str) -> Value {
-    let path = testkit::workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("fixtures are JSON")
-}
-
-/// A recorded response with some keys replaced; a key the recording does not have is refused,
-/// so a patch never invents a field the plugin does not return.
-pub fn recorded_with(name: &str, patch: Value) -> Value {
-    let mut value = recorded(name);
-    let (Some(target), Some(patch)) = (value.as_object_mut(), patch.as_object()) else {
-        panic!("fixture {name} and its patch must be JSON objects");
-    };
-    for (key, new) in patch {
-        assert!(target.contains_key(key), "fixture {name} has no key {key}");
-        target.insert(key.clone(), new.clone());
-    }
-    value
-}
+pub use shared::testkit::{recorded, recorded_with};
 
 /// The state the plugin keeps per class, as far as these tests need it.
 #[derive(Debug, Default)]

@@ -76,17 +76,7 @@ pub async fn send_request(app: &App, request: lambda_http::Request) -> (u16, Val
 /// A response recorded from Moodle 4.5 (`fixtures/moodle/<name>.json`) with some keys replaced,
 /// e.g. the Zoho id it is about, or the missing parent's id.
 pub fn fixture_with(name: &str, patch: Value) -> Reply {
-    let path = testkit::workspace_root().join("fixtures/moodle").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-    let mut value: Value = serde_json::from_str(&text).expect("fixtures are JSON");
-    let (Some(target), Some(patch)) = (value.as_object_mut(), patch.as_object()) else {
-        panic!("fixture {name} and its patch must be JSON objects");
-    };
-    for (key, new) in patch {
-        assert!(target.contains_key(key), "fixture {name} has no key {key}: the patch would invent one");
-        target.insert(key.clone(), new.clone());
-    }
-    Reply::json(value)
+    Reply::json(testkit::recorded_with(name, patch))
 }
 
 /// A recorded response about `zoho_id`.
