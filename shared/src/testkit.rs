@@ -285,29 +285,8 @@ fn settings_with(zoho_base_url: &str, moodle: Option<(&str, &str)>, timeouts: [(
 /// with the given headers and body, turned into a request by `lambda_http` as in Lambda.
 pub fn event(method: &str, segment: &str, headers: &[(&str, &str)], body: Option<&str>) -> lambda_http::Request {
     let path = format!("{}{segment}", crate::webhook::PATH_PREFIX);
-    let headers: serde_json::Map<String, Value> =
-        headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
-    let event = serde_json::json!({
-        "version": "2.0",
-        "routeKey": format!("{method} {path}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "testapi",
-            "domainName": "testapi.execute-api.eu-west-2.amazonaws.com",
-            "domainPrefix": "testapi",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "ZohoCRM"},
-            "requestId": "test-request-id",
-            "routeKey": format!("{method} {path}"),
-            "stage": "$default",
-            "time": "25/Nov/2026:12:00:00 +0000",
-            "timeEpoch": 1795000000000u64
-        },
-        "body": body,
-        "isBase64Encoded": false
-    });
+    let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let event = raw_event("2.0", method, &path, &headers, None, body, false);
     lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
 }
 
