@@ -6,6 +6,8 @@
 //!   `fixtures/moodle/`), or with faults (slow, down, HTML, 403, Moodle exceptions).
 //! - [`event`]: an API Gateway HTTP API (v2) event for an endpoint, parsed by `lambda_http`
 //!   exactly as in Lambda.
+//! - [`Doubles`]: the seeded Zoho simulator (`tools/zoho-sim`), a stand-in Moodle and an `App`
+//!   pointing at both.
 //! - [`settings`]: valid settings pointing at the doubles.
 
 use std::collections::{HashMap, VecDeque};
@@ -217,6 +219,36 @@ async fn serve(
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(axum::http::header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
+}
+
+/// The Zoho simulator seeded from `fixtures/zoho/`.
+pub async fn seeded_zoho() -> zoho_sim::Simulator {
+    zoho_sim::Simulator::start_from_dir(workspace_root().join("fixtures/zoho"))
+        .await
+        .expect("the simulator starts with the seed records")
+}
+
+/// What a handler test starts from: the seeded Zoho simulator, a stand-in Moodle, and an `App`
+/// pointing at both.
+pub struct Doubles {
+    pub zoho: zoho_sim::Simulator,
+    pub moodle: StandInMoodle,
+    pub app: Arc<crate::app::App>,
+}
+
+impl Doubles {
+    pub async fn start() -> Self {
+        let zoho = seeded_zoho().await;
+        let moodle = StandInMoodle::start().await;
+        let app = crate::app::App::new(settings(Some(moodle.base_url()), &zoho.base_url()));
+        Self { zoho, moodle, app }
+    }
+
+    /// The same doubles in plan mode: no Moodle configured.
+    pub fn in_plan_mode(self) -> Self {
+        let app = crate::app::App::new(settings(None, &self.zoho.base_url()));
+        Self { app, ..self }
+    }
 }
 
 /// Valid settings for tests: the test secret, Zoho at `zoho_base_url` (accounts and API),

@@ -2,11 +2,9 @@
 //! simulator (seeded from `fixtures/zoho/`, plus the unit the Moodle fixtures were recorded with)
 //! and a stand-in Moodle replaying responses recorded from Moodle 4.5 (`fixtures/moodle/`).
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value, json};
 use shared::testkit::recorded as fixture;
-use shared::testkit::{self, RecordedCall, Reply, StandInMoodle};
+use shared::testkit::{self, RecordedCall, Reply};
 use shared::webhook::handle;
 use shared::{App, ZohoId};
 use zoho_sim::{Faults, Simulator};
@@ -18,16 +16,12 @@ const SEED_UNIT: &str = "5398830000100000301";
 /// The unit `local_mzi_create_btec_definition.created/.updated` were recorded with.
 const RECORDED_UNIT: &str = "5398830000100000801";
 
-struct Env {
-    zoho: Simulator,
-    moodle: StandInMoodle,
-    app: Arc<App>,
-}
+type Env = testkit::Doubles;
 
 async fn env() -> Env {
-    let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
+    let env = testkit::Doubles::start().await;
     // P1, P2, P11 (in the subform), M1, M2, D1: the criteria of the recorded `.created` answer.
-    zoho.insert_records(
+    env.zoho.insert_records(
         "BTEC",
         [json!({
             "id": RECORDED_UNIT,
@@ -42,9 +36,7 @@ async fn env() -> Env {
             "D1_description": "Critically reflect on the implementation."
         })],
     );
-    let moodle = StandInMoodle::start().await;
-    let app = App::new(testkit::settings(Some(moodle.base_url()), &zoho.base_url()));
-    Env { zoho, moodle, app }
+    env
 }
 
 async fn post(env: &Env, endpoint: &str, id: &str) -> (u16, Value) {

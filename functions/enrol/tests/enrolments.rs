@@ -2,11 +2,9 @@
 //! (seeded from `fixtures/zoho/`) and a stand-in Moodle replaying responses recorded from
 //! Moodle 4.5 (`fixtures/moodle/`, ids adapted to the seed where the test needs it).
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value, json};
 use shared::testkit::recorded as fixture;
-use shared::testkit::{self, RecordedCall, Reply, StandInMoodle};
+use shared::testkit::{self, RecordedCall, Reply};
 use shared::webhook::handle;
 use shared::{App, ZohoId};
 use zoho_sim::{Faults, Simulator};
@@ -18,17 +16,10 @@ const CLASS: &str = "5398830000100000401";
 const UPDATE: &str = "local_mzi_update_enrollment";
 const DELETE: &str = "local_mzi_delete_enrollment";
 
-struct Env {
-    zoho: Simulator,
-    moodle: StandInMoodle,
-    app: Arc<App>,
-}
+type Env = testkit::Doubles;
 
 async fn env() -> Env {
-    let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
-    let moodle = StandInMoodle::start().await;
-    let app = App::new(testkit::settings(Some(moodle.base_url()), &zoho.base_url()));
-    Env { zoho, moodle, app }
+    testkit::Doubles::start().await
 }
 
 async fn post(env: &Env, endpoint: &str, id: &str) -> (u16, Value) {

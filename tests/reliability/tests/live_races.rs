@@ -28,15 +28,6 @@ const DELIVERIES: usize = 20;
 /// Deliveries of one webhook, the first included, before a retryable answer counts as a failure.
 const MAX_ATTEMPTS: usize = 10;
 
-fn live_moodle() -> Option<(String, String)> {
-    let get = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let found = get("MOODLE_URL").zip(get("MOODLE_TOKEN"));
-    if found.is_none() {
-        println!("skipped: MOODLE_URL/MOODLE_TOKEN not set");
-    }
-    found
-}
-
 /// Seven digits of its own per run (and per test: each test uses its own id prefixes).
 fn run_digits() -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -131,7 +122,7 @@ fn retry_summary(retried: &[String]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_class_updated_race_creates_one_course() {
-    let Some((url, token)) = live_moodle() else { return };
+    let Some((url, token)) = testkit::live_moodle() else { return };
     let run = run_digits();
     let class_id = zoho_id(91, run);
     let programme_id = zoho_id(92, run);
@@ -239,7 +230,7 @@ async fn live_class_updated_race_creates_one_course() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_enrollment_updated_race_creates_one_item() {
-    let Some((url, token)) = live_moodle() else { return };
+    let Some((url, token)) = testkit::live_moodle() else { return };
     let run = run_digits();
     let student = zoho_id(71, run);
     let programme = zoho_id(72, run);
@@ -319,7 +310,7 @@ async fn live_enrollment_updated_race_creates_one_item() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_btec_definition_updated_race_creates_one_definition() {
-    let Some((url, token)) = live_moodle() else { return };
+    let Some((url, token)) = testkit::live_moodle() else { return };
     let run = run_digits();
     let unit = zoho_id(61, run);
     let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();

@@ -41,13 +41,9 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        let sim = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho"))
-            .await
-            .expect("the simulator starts with the seed records");
-        let moodle = StandInMoodle::start().await;
+        let testkit::Doubles { zoho: sim, moodle, app } = testkit::Doubles::start().await;
         let plugin = PluginModel::default();
         plugin.install(&moodle);
-        let app = App::new(testkit::settings(Some(moodle.base_url()), &sim.base_url()));
         Self { sim, moodle, plugin, app }
     }
 

@@ -31,11 +31,7 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        let sim = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho"))
-            .await
-            .expect("the simulator starts with the seed records");
-        let moodle = StandInMoodle::start().await;
-        let app = App::new(testkit::settings(Some(moodle.base_url()), &sim.base_url()));
+        let testkit::Doubles { zoho: sim, moodle, app } = testkit::Doubles::start().await;
         Self { sim, moodle, app }
     }
 
