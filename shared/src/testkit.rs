@@ -243,12 +243,6 @@ impl Doubles {
         let app = crate::app::App::new(settings(Some(moodle.base_url()), &zoho.base_url()));
         Self { zoho, moodle, app }
     }
-
-    /// The same doubles in plan mode: no Moodle configured.
-    pub fn in_plan_mode(self) -> Self {
-        let app = crate::app::App::new(settings(None, &self.zoho.base_url()));
-        Self { app, ..self }
-    }
 }
 
 /// Valid settings for tests: the test secret, Zoho at `zoho_base_url` (accounts and API),
