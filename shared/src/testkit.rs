@@ -245,6 +245,47 @@ impl Doubles {
     }
 }
 
+/// The Zoho ids of one enrolment a live test creates, unique to its run.
+pub struct LiveEnrolment<'a> {
+    pub student: &'a str,
+    pub programme: &'a str,
+    pub class: &'a str,
+    pub enrolment: &'a str,
+}
+
+impl LiveEnrolment<'_> {
+    /// Seeds `zoho` with what `enrollment_updated` needs on a real Moodle: an Active student
+    /// whose number is an account of the site, a programme in category 1 (every Moodle site has
+    /// it), an Active class of that programme named after `label` and `run`, and the Active
+    /// enrolment linking them.
+    pub fn seed(&self, zoho: &zoho_sim::Simulator, student_number: &str, label: &str, run: u64) {
+        let now = zoho_sim::now_iso();
+        let programme_name = format!("{label} programme");
+        zoho.insert_records(
+            "BTEC_Students",
+            [serde_json::json!({"id": self.student, "Name": student_number, "Status": "Active", "Modified_Time": now})],
+        );
+        zoho.insert_records(
+            "Products",
+            [serde_json::json!({"id": self.programme, "Product_Name": programme_name, "MoodleID": "1",
+                                "Program_Major": "BUS", "Modified_Time": now})],
+        );
+        zoho.insert_records(
+            "BTEC_Classes",
+            [serde_json::json!({"id": self.class, "Name": format!("CL-{run}"), "Class_Name": format!("{label} enrol {run}"),
+                                "Class_Short_Name": format!("{}-ENROL-{run}", label.to_uppercase()), "Class_Status": "Active",
+                                "BTEC_Program": {"id": self.programme, "name": programme_name}, "Moodle_Class_ID": "",
+                                "Modified_Time": now})],
+        );
+        zoho.insert_records(
+            "BTEC_Enrollments",
+            [serde_json::json!({"id": self.enrolment, "Enrolled_Students": {"id": self.student, "name": student_number},
+                                "Classes": {"id": self.class, "name": "c"}, "Enrollment_Status": "Active",
+                                "Enrollment_Type": "Normal", "Start_Date": "2026-03-02", "Modified_Time": now})],
+        );
+    }
+}
+
 /// Valid settings for tests: the test secret, Zoho at `zoho_base_url` (accounts and API),
 /// Moodle at `moodle_base_url` or plan mode.
 pub fn settings(moodle_base_url: Option<&str>, zoho_base_url: &str) -> Settings {

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use shared::testkit;
 use shared::webhook::handle;
 use shared::{App, ZohoId};
-use zoho_sim::{Simulator, now_iso};
 
 async fn post(app: &App, endpoint: &str, id: &str) -> (u16, Value) {
     let request = testkit::zoho_webhook(endpoint, id, "BTEC_Enrollments");
@@ -42,28 +41,9 @@ async fn live_enrolment_parent_first_status_transitions_and_delete() {
     let enrolment = format!("539883000087{run:07}");
     let number = std::env::var("LIVE_STUDENT_NUMBER").unwrap_or_else(|_| "S1001".to_owned());
 
-    let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
-    let now = now_iso();
-    zoho.insert_records(
-        "BTEC_Students",
-        [json!({"id": student, "Name": number, "Status": "Active", "Modified_Time": now})],
-    );
-    // Category 1 exists on every Moodle site.
-    zoho.insert_records(
-        "Products",
-        [json!({"id": programme, "Product_Name": "Live test programme", "MoodleID": "1", "Program_Major": "BUS", "Modified_Time": now})],
-    );
-    zoho.insert_records(
-        "BTEC_Classes",
-        [json!({"id": class, "Name": format!("CL-{run}"), "Class_Name": format!("Live enrol test {run}"),
-                "Class_Short_Name": format!("LIVE-ENROL-{run}"), "Class_Status": "Active",
-                "BTEC_Program": {"id": programme, "name": "Live test programme"}, "Moodle_Class_ID": "", "Modified_Time": now})],
-    );
-    zoho.insert_records(
-        "BTEC_Enrollments",
-        [json!({"id": enrolment, "Enrolled_Students": {"id": student, "name": number}, "Classes": {"id": class, "name": "c"},
-                "Enrollment_Status": "Active", "Enrollment_Type": "Normal", "Start_Date": "2026-03-02", "Modified_Time": now})],
-    );
+    let zoho = testkit::seeded_zoho().await;
+    let ids = testkit::LiveEnrolment { student: &student, programme: &programme, class: &class, enrolment: &enrolment };
+    ids.seed(&zoho, &number, "Live", run);
     let app = App::new(testkit::live_settings(&url, &token, &zoho.base_url()));
 
     // Neither the student nor the class is in Moodle: both are synced first.

@@ -238,27 +238,9 @@ async fn live_enrollment_updated_race_creates_one_item() {
     let enrolment = zoho_id(74, run);
     let number = std::env::var("LIVE_STUDENT_NUMBER").unwrap_or_else(|_| "S1001".to_owned());
 
-    let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
-    let now = now_iso();
-    zoho.insert_records(
-        "BTEC_Students",
-        [json!({"id": student, "Name": number, "Status": "Active", "Modified_Time": now})],
-    );
-    zoho.insert_records(
-        "Products",
-        [json!({"id": programme, "Product_Name": "Race programme", "MoodleID": "1", "Program_Major": "BUS", "Modified_Time": now})],
-    );
-    zoho.insert_records(
-        "BTEC_Classes",
-        [json!({"id": class, "Name": format!("CL-{run}"), "Class_Name": format!("Race enrol {run}"),
-                "Class_Short_Name": format!("RACE-ENROL-{run}"), "Class_Status": "Active",
-                "BTEC_Program": {"id": programme, "name": "Race programme"}, "Moodle_Class_ID": "", "Modified_Time": now})],
-    );
-    zoho.insert_records(
-        "BTEC_Enrollments",
-        [json!({"id": enrolment, "Enrolled_Students": {"id": student, "name": number}, "Classes": {"id": class, "name": "c"},
-                "Enrollment_Status": "Active", "Enrollment_Type": "Normal", "Start_Date": "2026-03-02", "Modified_Time": now})],
-    );
+    let zoho = testkit::seeded_zoho().await;
+    let ids = testkit::LiveEnrolment { student: &student, programme: &programme, class: &class, enrolment: &enrolment };
+    ids.seed(&zoho, &number, "Race", run);
     let app = App::new(testkit::live_settings(&url, &token, &zoho.base_url()));
 
     let (answers, retried) =
