@@ -107,21 +107,10 @@ final class btec_sync {
             }
             $modified = $modified === '' ? null : zoho_time::require_valid($modified);
             $wanted = self::normalise_criteria($criteria);
-            $lock = \core\lock\lock_config::get_lock_factory('local_moodle_zoho_sync')->get_lock('btec_' . $zohounitid, 10);
-            if (!$lock) {
-                throw new sync_exception('locktimeout', $zohounitid);
-            }
-            try {
-                $transaction = $DB->start_delegated_transaction();
-                try {
-                    $result = self::apply($zohounitid, $name, $description, $modified, $wanted);
-                    $transaction->allow_commit();
-                } catch (\Throwable $e) {
-                    $transaction->rollback($e);
-                }
-            } finally {
-                $lock->release();
-            }
+            // ws::run holds the unit's lock.
+            $result = committed_transaction::run(function() use ($zohounitid, $name, $description, $modified, $wanted) {
+                return self::apply($zohounitid, $name, $description, $modified, $wanted);
+            });
             return ws::result('btec', $zohounitid, $result['status'], $result['id'], $result['extra']);
         });
     }
@@ -294,16 +283,16 @@ final class btec_sync {
                     throw new sync_exception('btecinuse', s($mapping->unit_name));
                 }
                 self::require_btec();
-                $transaction = $DB->start_delegated_transaction();
-                $controller = get_grading_manager((int) $definition->areaid)->get_controller('btec');
-                $controller->delete_definition();
-                $area = $DB->get_record('grading_areas', ['id' => $definition->areaid]);
-                if ($area && $area->component === 'core_grading'
-                        && !$DB->record_exists('grading_definitions', ['areaid' => $area->id])) {
-                    $DB->delete_records('grading_areas', ['id' => $area->id]);
-                }
-                $DB->delete_records('local_mzi_btec_templates', ['id' => $mapping->id]);
-                $transaction->allow_commit();
+                committed_transaction::run(function() use ($definition, $mapping, $DB) {
+                    $controller = get_grading_manager((int) $definition->areaid)->get_controller('btec');
+                    $controller->delete_definition();
+                    $area = $DB->get_record('grading_areas', ['id' => $definition->areaid]);
+                    if ($area && $area->component === 'core_grading'
+                            && !$DB->record_exists('grading_definitions', ['areaid' => $area->id])) {
+                        $DB->delete_records('grading_areas', ['id' => $area->id]);
+                    }
+                    $DB->delete_records('local_mzi_btec_templates', ['id' => $mapping->id]);
+                });
             } else {
                 $DB->delete_records('local_mzi_btec_templates', ['id' => $mapping->id]);
             }

@@ -68,21 +68,12 @@ final class class_sync {
             if ($categoryid > 0 && !$DB->record_exists('course_categories', ['id' => $categoryid])) {
                 throw new sync_exception('categorymissing', $categoryid);
             }
-            $lock = \core\lock\lock_config::get_lock_factory('local_moodle_zoho_sync')->get_lock('class_' . $zohoid, 10);
-            if (!$lock) {
-                throw new sync_exception('locktimeout', $zohoid);
-            }
-            try {
-                $transaction = $DB->start_delegated_transaction();
-                try {
-                    $result = self::apply($zohoid, $data, $modified, $input, $createcourse, $expectedcourseid, $categoryid);
-                    $transaction->allow_commit();
-                } catch (\Throwable $e) {
-                    $transaction->rollback($e);
-                }
-            } finally {
-                $lock->release();
-            }
+            // ws::run holds the class's lock. Welcome messages of the staff and teacher enrolments are sent after the
+            // commit; their failure must not turn the committed course and class row into an error.
+            $result = committed_transaction::run(function() use ($zohoid, $data, $modified, $input, $createcourse,
+                    $expectedcourseid, $categoryid) {
+                return self::apply($zohoid, $data, $modified, $input, $createcourse, $expectedcourseid, $categoryid);
+            });
             return ws::result('class', $zohoid, $result['status'], $result['id'], $result['extra']);
         });
     }

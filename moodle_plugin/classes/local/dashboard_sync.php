@@ -116,8 +116,8 @@ final class dashboard_sync {
             $data['student_id'] = (int) $student->id;
             $data['zoho_student_id'] = $studentzohoid;
             // The registration and its schedule change together or not at all.
-            $transaction = $DB->start_delegated_transaction();
-            try {
+            [$r, $status, $counts] = committed_transaction::run(function() use ($zohoid, $data, $modified, $installments,
+                    $counts) {
                 $r = record_store::upsert('local_mzi_registrations', 'zoho_registration_id', $zohoid, $data, $modified,
                     ['registration_status' => 'Pending']);
                 $status = $r['status'];
@@ -127,10 +127,8 @@ final class dashboard_sync {
                         $status = 'updated';
                     }
                 }
-                $transaction->allow_commit();
-            } catch (\Throwable $e) {
-                $transaction->rollback($e);
-            }
+                return [$r, $status, $counts];
+            });
             return ws::result('registration', $zohoid, $status, (int) $r['record']->id,
                 $counts + ['student_id' => (int) $student->id]);
         });
