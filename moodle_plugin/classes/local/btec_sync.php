@@ -97,7 +97,7 @@ final class btec_sync {
      */
     public static function upsert(string $zohounitid, string $name, string $description, string $modified,
             array $criteria): array {
-        $zohounitid = ws::zoho_id($zohounitid, 50);
+        $zohounitid = ws::zoho_id($zohounitid, 'zoho_unit_id');
         return ws::run('btec', $zohounitid, function() use ($zohounitid, $name, $description, $modified, $criteria) {
             global $DB;
             self::require_btec();
@@ -270,7 +270,7 @@ final class btec_sync {
      * @return array result
      */
     public static function delete(string $zohounitid): array {
-        $zohounitid = ws::zoho_id($zohounitid, 50);
+        $zohounitid = ws::zoho_id($zohounitid, 'zoho_unit_id');
         return ws::run('btec', $zohounitid, function() use ($zohounitid) {
             global $DB;
             $mapping = $DB->get_record('local_mzi_btec_templates', ['zoho_unit_id' => $zohounitid]);

@@ -168,6 +168,10 @@ final class ws {
             } finally {
                 $lock->release();
             }
+        } catch (refusal_exception $e) {
+            // A refusal by policy (unmanaged course, role not allowed) is a skip, not a failure of the sync.
+            self::fire($entity, $zohoid, 'refused', 0, self::error_code($e));
+            throw $e;
         } catch (\Throwable $e) {
             self::fire($entity, $zohoid, 'failed', 0, self::error_code($e));
             throw $e;
@@ -188,18 +192,15 @@ final class ws {
     }
 
     /**
-     * Validates a Zoho record id (digits and letters, at most $max characters).
+     * Validates a Zoho record id: digits only, at most 20 (field_check::zoho_id).
      *
      * @param string $zohoid
-     * @param int $max column width
+     * @param string $field the parameter it came in, named in the error
      * @return string the trimmed id
+     * @throws invalid_value_exception invalidparameter
      */
-    public static function zoho_id(string $zohoid, int $max = 20): string {
-        $zohoid = trim($zohoid);
-        if ($zohoid === '' || $zohoid[0] === '$' || \core_text::strlen($zohoid) > $max || !preg_match('/^[A-Za-z0-9_-]+$/', $zohoid)) {
-            throw new sync_exception('invalidzohoid', s($zohoid));
-        }
-        return $zohoid;
+    public static function zoho_id(string $zohoid, string $field = 'zoho_id'): string {
+        return field_check::zoho_id($field, trim($zohoid));
     }
 
     /**
