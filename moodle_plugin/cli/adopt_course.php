@@ -48,7 +48,7 @@ foreach (array_slice($_SERVER['argv'], 1) as $arg) {
     }
 }
 if ($help) {
-    echo get_string('cliadopt_help', 'local_moodle_zoho_sync') . "\n";
+    cli_writeln(get_string('cliadopt_help', 'local_moodle_zoho_sync'));
     exit(0);
 }
 if (!$courses || count($courses) !== count($classes)) {

@@ -102,6 +102,8 @@ final class btec_sync {
             global $DB;
             self::require_btec();
             $name = trim($name);
+            // The definition name and the mapping's unit_name are 255 characters wide.
+            field_check::max_length('name', $name, 255);
             if ($name === '') {
                 throw new sync_exception('unitnamemissing');
             }

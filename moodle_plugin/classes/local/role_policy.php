@@ -36,9 +36,6 @@ final class role_policy {
     /** Default allow-list (setting "allowedroles"). */
     const DEFAULT_ALLOWED = 'editingteacher,teacher,student';
 
-    /** Context levels where a role assigned in a course takes effect. */
-    const COURSE_LEVELS = [CONTEXT_COURSE, CONTEXT_MODULE, CONTEXT_BLOCK];
-
     /**
      * The role shortnames of the allow-list setting.
      *
@@ -80,13 +77,13 @@ final class role_policy {
      */
     public static function risky_capabilities(int $roleid): array {
         global $DB;
-        [$levelsql, $params] = $DB->get_in_or_equal(self::COURSE_LEVELS, SQL_PARAMS_NAMED, 'lvl');
-        $sql = "SELECT c.name, c.riskbitmask
+        $sql = 'SELECT c.name, c.riskbitmask
                   FROM {role_capabilities} rc
                   JOIN {capabilities} c ON c.name = rc.capability
                  WHERE rc.roleid = :roleid AND rc.contextid = :contextid AND rc.permission = :allow
-                       AND c.contextlevel {$levelsql}";
-        $params += ['roleid' => $roleid, 'contextid' => \context_system::instance()->id, 'allow' => CAP_ALLOW];
+                       AND c.contextlevel IN (:course, :module, :block)';
+        $params = ['roleid' => $roleid, 'contextid' => \context_system::instance()->id, 'allow' => CAP_ALLOW,
+            'course' => CONTEXT_COURSE, 'module' => CONTEXT_MODULE, 'block' => CONTEXT_BLOCK];
         static $teacher = null;
         $teacher = $teacher ?? get_default_capabilities('editingteacher');
         $risky = [];
