@@ -78,6 +78,11 @@ function xmldb_local_moodle_zoho_sync_upgrade($oldversion) {
             mtrace(get_string('takeovermigrated', 'local_moodle_zoho_sync',
                 (object) ['letters' => $filled, 'deleted' => array_sum($marked)]));
         }
+        $oldtables = \local_moodle_zoho_sync\local\old_tables::present();
+        if ($oldtables) {
+            mtrace(get_string('oldtableskept', 'local_moodle_zoho_sync',
+                (object) ['count' => count($oldtables), 'tables' => implode(', ', array_keys($oldtables))]));
+        }
         upgrade_plugin_savepoint(true, 2026120320, 'local', 'moodle_zoho_sync');
     }
     return true;
