@@ -73,6 +73,7 @@ final class student_link_test extends \advanced_testcase {
         $class = $this->sclass('5100', ['class_name' => 'C', 'class_short_name' => 'C5100'], true);
         $item = $this->enrol('5200', '5002', '5100');
         $this->assertSame('user_conflict', $item['enrol_action']);
+        $this->assertStringContainsString(get_string('warningenrolconflict', 'local_moodle_zoho_sync', '5002'), $item['message']);
         $this->assertSame(0, $item['moodle_user_id']);
         $this->assertFalse(is_enrolled(\context_course::instance($class['course_id']), $ana));
         $this->assertSame('enrolled', $this->enrol('5201', '5001', '5100')['enrol_action'], 'The holder still enrols.');

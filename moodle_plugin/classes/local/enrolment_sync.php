@@ -75,7 +75,11 @@ final class enrolment_sync {
             if ($r['status'] !== 'stale') {
                 $extra = self::apply_in_moodle($r['record'], $student, $class) + $extra;
             }
-            return ws::result('enrollment', $zohoid, $r['status'], (int) $r['record']->id, $extra);
+            $result = ws::result('enrollment', $zohoid, $r['status'], (int) $r['record']->id, $extra);
+            if ($extra['enrol_action'] === 'user_conflict') {
+                $result['message'] .= ' ' . get_string('warningenrolconflict', 'local_moodle_zoho_sync', $studentzohoid);
+            }
+            return $result;
         });
     }
 

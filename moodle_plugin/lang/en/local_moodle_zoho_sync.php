@@ -429,6 +429,7 @@ $string['valuerule_integer'] = 'not a whole number of at most {$a} digits';
 $string['valuerule_number'] = 'not a number below 10^{$a}';
 $string['valuerule_toolong'] = 'longer than {$a} characters';
 $string['valuerule_zohoid'] = 'a Zoho id is digits only, at most {$a} of them';
+$string['warningenrolconflict'] = 'The Moodle account found for the student {$a} (by academic e-mail or student number) is linked to another Zoho student, so this student was not enrolled (one Moodle account, one student). Correct the student\'s academic e-mail or number in Zoho, or the other student\'s link.';
 $string['warninglinkconflict'] = 'The Moodle user {$a} is already linked to another Zoho student, so this student was not linked to it (one Moodle account, one student).';
 $string['warningmoodleusermissing'] = 'The Moodle user id {$a} sent from Zoho is not an active account (missing, deleted or suspended) and was ignored.';
 $string['workingdays'] = 'Working days';
