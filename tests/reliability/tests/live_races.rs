@@ -320,6 +320,13 @@ async fn live_enrollment_updated_race_creates_one_item() {
         "the rest unchanged: {item_statuses:?}"
     );
     assert_eq!(courses.len(), 1, "one course for the class in every answer: {courses:?}");
+    // One Moodle account, one student: free the account of this run's student for the next run's.
+    let deleted: Value = app
+        .moodle
+        .call("local_mzi_delete_student", &json!({"zoho_student_id": student}))
+        .await
+        .expect("the plugin answers");
+    assert_eq!(deleted["status"], "deleted", "{deleted}");
 }
 
 // ------------------------------------------------------------------- btec_definition_updated
