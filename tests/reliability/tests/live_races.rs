@@ -381,7 +381,7 @@ const ROUNDS: u32 = 3;
 fn version_time(n: u32) -> String {
     let minute = n % 60;
     let hour = 7 + n / 60;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         format!("2026-06-01T{hour:02}:{minute:02}:00Z")
     } else {
         format!("2026-06-01T{:02}:{minute:02}:00+03:00", hour + 3)
