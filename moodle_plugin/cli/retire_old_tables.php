@@ -51,10 +51,10 @@ Options:
   -h, --help           this help.
 
 Example:
-  mkdir -p /var/backups/moodle-zoho-old-tables
-  sudo -u www-data php local/moodle_zoho_sync/cli/retire_old_tables.php --retire --dir=/var/backups/moodle-zoho-old-tables
+  mkdir -p /var/backups/mzi-old && chown www-data /var/backups/mzi-old
+  sudo -u www-data php local/moodle_zoho_sync/cli/retire_old_tables.php --retire --dir=/var/backups/mzi-old
   sudo -u www-data php admin/cli/check_database_schema.php
-  # to undo: sudo -u www-data php local/moodle_zoho_sync/cli/retire_old_tables.php --restore --dir=/var/backups/moodle-zoho-old-tables
+  # to undo: sudo -u www-data php local/moodle_zoho_sync/cli/retire_old_tables.php --restore --dir=/var/backups/mzi-old
 ";
 
 if ($options['help']) {
