@@ -33,19 +33,26 @@ if ($hassiteconfig) {
     $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/defaultcategory',
         new lang_string('defaultcategory', 'local_moodle_zoho_sync'),
         new lang_string('defaultcategory_desc', 'local_moodle_zoho_sync'), 0, PARAM_INT));
-    $settings->add(new admin_setting_configtextarea('local_moodle_zoho_sync/defaultstaff',
+    $settings->add(new \local_moodle_zoho_sync\admin\setting_allowed_roles('local_moodle_zoho_sync/allowedroles',
+        new lang_string('allowedroles', 'local_moodle_zoho_sync'),
+        new lang_string('allowedroles_desc', 'local_moodle_zoho_sync'),
+        \local_moodle_zoho_sync\local\role_policy::DEFAULT_ALLOWED, PARAM_TEXT));
+    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/adoptcategories',
+        new lang_string('adoptcategories', 'local_moodle_zoho_sync'),
+        new lang_string('adoptcategories_desc', 'local_moodle_zoho_sync'), '', PARAM_SEQUENCE));
+    $settings->add(new \local_moodle_zoho_sync\admin\setting_staff_list('local_moodle_zoho_sync/defaultstaff',
         new lang_string('defaultstaff', 'local_moodle_zoho_sync'),
         new lang_string('defaultstaff_desc', 'local_moodle_zoho_sync'), '', PARAM_RAW, 60, 6));
-    $settings->add(new admin_setting_configtextarea('local_moodle_zoho_sync/majorstaff',
+    $settings->add(new \local_moodle_zoho_sync\admin\setting_staff_list('local_moodle_zoho_sync/majorstaff',
         new lang_string('majorstaff', 'local_moodle_zoho_sync'),
         new lang_string('majorstaff_desc', 'local_moodle_zoho_sync'), '', PARAM_RAW, 60, 4));
-    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/teacherrole',
+    $settings->add(new \local_moodle_zoho_sync\admin\setting_course_role('local_moodle_zoho_sync/teacherrole',
         new lang_string('teacherrole', 'local_moodle_zoho_sync'),
         new lang_string('teacherrole_desc', 'local_moodle_zoho_sync'), 'editingteacher', PARAM_ALPHANUMEXT));
 
     $settings->add(new admin_setting_heading('local_moodle_zoho_sync/enrolheading',
         new lang_string('settingsenrolments', 'local_moodle_zoho_sync'), ''));
-    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/studentrole',
+    $settings->add(new \local_moodle_zoho_sync\admin\setting_course_role('local_moodle_zoho_sync/studentrole',
         new lang_string('studentrole', 'local_moodle_zoho_sync'),
         new lang_string('studentrole_desc', 'local_moodle_zoho_sync'), 'student', PARAM_ALPHANUMEXT));
     $settings->add(new admin_setting_configcheckbox('local_moodle_zoho_sync/unenrolondelete',

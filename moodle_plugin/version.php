@@ -26,7 +26,7 @@ defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_moodle_zoho_sync';
 // Must stay above 2026022600, the predecessor's last release, so installing over it is an upgrade.
-$plugin->version   = 2026112503;
+$plugin->version   = 2026120320;
 $plugin->requires  = 2024100700;
 $plugin->supported = [405, 405];
 $plugin->maturity  = MATURITY_STABLE;

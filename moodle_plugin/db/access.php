@@ -25,19 +25,17 @@
 defined('MOODLE_INTERNAL') || die();
 
 $capabilities = [
-    // Held by the dedicated web-service role of the Zoho sync Lambdas; checked by every web-service function.
+    // Held by the dedicated web-service role of the Zoho sync Lambdas; checked by every web-service function. It writes
+    // personal data copied from Zoho (RISK_PERSONAL), creates and updates managed courses and gives course roles from the
+    // allow-list (RISK_CONFIG), and deletes records, suspends or unenrols students and removes BTEC definitions
+    // (RISK_DATALOSS).
     'local/moodle_zoho_sync:sync' => [
-        'riskbitmask' => RISK_PERSONAL | RISK_DATALOSS,
+        'riskbitmask' => RISK_PERSONAL | RISK_CONFIG | RISK_DATALOSS,
         'captype' => 'write',
         'contextlevel' => CONTEXT_SYSTEM,
         'archetypes' => [],
     ],
-    'local/moodle_zoho_sync:manage' => [
-        'riskbitmask' => RISK_CONFIG | RISK_DATALOSS,
-        'captype' => 'write',
-        'contextlevel' => CONTEXT_SYSTEM,
-        'archetypes' => ['manager' => CAP_ALLOW],
-    ],
+    // The sync health page: configuration, web-service users and sync events naming Zoho records.
     'local/moodle_zoho_sync:viewlogs' => [
         'riskbitmask' => RISK_PERSONAL,
         'captype' => 'read',
@@ -45,7 +43,7 @@ $capabilities = [
         'archetypes' => ['manager' => CAP_ALLOW],
     ],
     // Own "My studies" page. Checked in the system context, so the authenticated-user role ('user') must hold it:
-    // a student's student role lives in courses.
+    // a student's student role lives in courses. It shows only the holder's own records, hence no risk.
     'local/moodle_zoho_sync:viewdashboard' => [
         'captype' => 'read',
         'contextlevel' => CONTEXT_SYSTEM,
@@ -60,18 +58,6 @@ $capabilities = [
     // Open any student's "My studies" page (?userid=); students only see their own with :viewdashboard.
     'local/moodle_zoho_sync:viewanydashboard' => [
         'riskbitmask' => RISK_PERSONAL,
-        'captype' => 'read',
-        'contextlevel' => CONTEXT_SYSTEM,
-        'archetypes' => ['manager' => CAP_ALLOW],
-    ],
-    // Kept from the previous release so role overrides made on upgraded sites stay meaningful.
-    'local/moodle_zoho_sync:triggersync' => [
-        'riskbitmask' => RISK_CONFIG,
-        'captype' => 'write',
-        'contextlevel' => CONTEXT_SYSTEM,
-        'archetypes' => ['manager' => CAP_ALLOW],
-    ],
-    'local/moodle_zoho_sync:viewsynchistory' => [
         'captype' => 'read',
         'contextlevel' => CONTEXT_SYSTEM,
         'archetypes' => ['manager' => CAP_ALLOW],

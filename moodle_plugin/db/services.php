@@ -74,13 +74,6 @@ $functions = [
         'capabilities' => 'local/moodle_zoho_sync:sync',
         'ajax' => false,
     ],
-    'local_mzi_enrol_users' => [
-        'classname' => \local_moodle_zoho_sync\external\enrol_users::class,
-        'description' => 'Enrol staff users into a course with a role given by shortname',
-        'type' => 'write',
-        'capabilities' => 'local/moodle_zoho_sync:sync',
-        'ajax' => false,
-    ],
     'local_mzi_get_moodle_ids' => [
         'classname' => \local_moodle_zoho_sync\external\get_moodle_ids::class,
         'description' => 'Tell which Zoho records exist locally, with their Moodle ids',
@@ -179,7 +172,6 @@ $services = [
             'local_mzi_update_enrollment',
             'local_mzi_submit_grade',
             'local_mzi_update_request_status',
-            'local_mzi_enrol_users',
             'local_mzi_get_moodle_ids',
             'local_mzi_delete_student',
             'local_mzi_delete_registration',
@@ -196,7 +188,8 @@ $services = [
         ],
         'shortname' => 'moodle_zoho_sync',
         'enabled' => 1,
-        'restrictedusers' => 0,
+        // Only the users an administrator authorised (the sync user) may use the service, whatever tokens exist.
+        'restrictedusers' => 1,
         // No service-level capability: each function checks local/moodle_zoho_sync:sync itself and answers
         // the precise errorcode nopermissions instead of a generic accessexception.
         'requiredcapability' => '',

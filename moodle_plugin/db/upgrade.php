@@ -35,6 +35,9 @@ defined('MOODLE_INTERNAL') || die();
  */
 function xmldb_local_moodle_zoho_sync_upgrade($oldversion) {
     global $DB;
+    // Copying this folder over the predecessor's leaves its admin pages, tasks and observer classes behind: refuse,
+    // before any change, until the old folder has been removed and this one copied into an empty place.
+    \local_moodle_zoho_sync\local\predecessor_takeover::require_clean_folder(dirname(__DIR__));
     if ($oldversion < 2026112500) {
         \local_moodle_zoho_sync\local\schema_upgrader::run();
         upgrade_plugin_savepoint(true, 2026112500, 'local', 'moodle_zoho_sync');
@@ -56,6 +59,31 @@ function xmldb_local_moodle_zoho_sync_upgrade($oldversion) {
         // Converge again: column defaults and leftover foreign-key indexes of the previous releases.
         \local_moodle_zoho_sync\local\schema_upgrader::run();
         upgrade_plugin_savepoint(true, 2026112503, 'local', 'moodle_zoho_sync');
+    }
+    if ($oldversion < 2026120310) {
+        // Least privilege: the table of adopted courses, and one Moodle account per student (the unique index on
+        // local_mzi_students.moodle_user_id; accounts linked to several students are unlinked and reported first).
+        \local_moodle_zoho_sync\local\schema_upgrader::run();
+        // The service now admits only authorised users (db/services.php): authorise the users that already hold a
+        // token of it, so the running sync keeps working. Each one is reported.
+        \local_moodle_zoho_sync\local\service_access::authorise_token_holders();
+        upgrade_plugin_savepoint(true, 2026120310, 'local', 'moodle_zoho_sync');
+    }
+    if ($oldversion < 2026120320) {
+        // Taking over the predecessor's rows: BTEC letters from btec_grade_name into grade, and rows it soft-deleted by
+        // status (Deleted, Cancelled, Voided, Withdrawn) marked deleted, so "My studies" shows what the old plugin did.
+        $filled = \local_moodle_zoho_sync\local\predecessor_takeover::migrate_grade_letters();
+        $marked = \local_moodle_zoho_sync\local\predecessor_takeover::mark_status_deletes();
+        if (CLI_SCRIPT || $filled || array_sum($marked)) {
+            mtrace(get_string('takeovermigrated', 'local_moodle_zoho_sync',
+                (object) ['letters' => $filled, 'deleted' => array_sum($marked)]));
+        }
+        $oldtables = \local_moodle_zoho_sync\local\old_tables::present();
+        if ($oldtables) {
+            mtrace(get_string('oldtableskept', 'local_moodle_zoho_sync',
+                (object) ['count' => count($oldtables), 'tables' => implode(', ', array_keys($oldtables))]));
+        }
+        upgrade_plugin_savepoint(true, 2026120320, 'local', 'moodle_zoho_sync');
     }
     return true;
 }

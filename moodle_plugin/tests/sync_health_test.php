@@ -175,6 +175,11 @@ final class sync_health_test extends \advanced_testcase {
         $service = $DB->get_record('external_services', ['shortname' => 'moodle_zoho_sync'], '*', MUST_EXIST);
         \core_external\util::generate_token(EXTERNAL_TOKEN_PERMANENT, $service, $user->id, $system);
 
+        // The service admits only authorised users: a token alone is not enough.
+        $this->assertSame('1', (string) $service->restrictedusers);
+        $this->assertSame('error', $statuses()['checkuser']);
+        (new \webservice())->add_ws_authorised_user((object) ['externalserviceid' => $service->id, 'userid' => $user->id]);
+
         $s = $statuses();
         $this->assertSame(['checkwsenabled' => 'ok', 'checkrest' => 'ok', 'checkservice' => 'ok', 'checkfunctions' => 'ok',
             'checktoken' => 'ok', 'checkuser' => 'ok', 'checkrole' => 'ok'], $s);
@@ -184,6 +189,7 @@ final class sync_health_test extends \advanced_testcase {
             'functionname' => 'local_mzi_submit_grade']);
         $DB->set_field('external_services', 'enabled', 0, ['id' => $service->id]);
         \core_external\util::generate_token(EXTERNAL_TOKEN_PERMANENT, $service, get_admin()->id, $system);
+        (new \webservice())->add_ws_authorised_user((object) ['externalserviceid' => $service->id, 'userid' => get_admin()->id]);
         $checks = array_column(sync_health::webservice_checks(), null, 'key');
         $this->assertSame('error', $checks['checkfunctions']['status']);
         $this->assertStringContainsString('local_mzi_submit_grade', $checks['checkfunctions']['detail']);

@@ -124,7 +124,7 @@ final class upgrade_test extends \advanced_testcase {
                 $uniques[$t][implode(',', $index['columns'])] = !empty($index['unique']);
             }
         }
-        $this->assertFalse($uniques['local_mzi_students']['moodle_user_id']);
+        $this->assertTrue($uniques['local_mzi_students']['moodle_user_id'], 'One Moodle account, one student.');
         $this->assertTrue($uniques['local_mzi_students']['zoho_student_id']);
         $this->assertTrue($uniques['local_mzi_requests']['zoho_request_id']);
 

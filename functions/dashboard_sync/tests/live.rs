@@ -166,9 +166,10 @@ async fn every_dashboard_webhook_against_a_live_moodle() {
     assert_eq!((status, answer["error"]["retryable"].as_bool()), (422, Some(false)), "{answer}");
     assert!(answer["error"]["message"].as_str().unwrap_or("").contains("invalidgrade"), "{answer}");
 
-    // Stale: Moodle already holds a newer version of the second student.
-    let newer =
-        json!({"student": {"zoho_student_id": stale_student, "zoho_modified_time": "2099-01-01T00:00:00+00:00"}});
+    // Stale: Moodle already holds a newer version of the second student: an hour after Zoho's (the same wall
+    // time one zone west), since the plugin refuses times more than a day ahead.
+    let newer_time = now.replace("+00:00", "-01:00");
+    let newer = json!({"student": {"zoho_student_id": stale_student, "zoho_modified_time": newer_time}});
     live.app.moodle.call_value("local_mzi_update_student", &newer).await.expect("direct upsert");
     let (status, answer) = live.send(Endpoint::StudentUpdated, &stale_student).await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("stale")), "{answer}");

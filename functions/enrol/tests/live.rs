@@ -101,4 +101,10 @@ async fn live_enrolment_parent_first_status_transitions_and_delete() {
     eprintln!("enrollment_deleted (again): {status} {body}");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["actions"][0]["result"], "unchanged", "{body}");
+
+    // One Moodle account, one student: delete this run's student so the next run's student may take the account
+    // (the plugin releases the link of a deleted student).
+    let deleted =
+        app.moodle.call_value("local_mzi_delete_student", &json!({"zoho_student_id": student})).await.unwrap().unwrap();
+    assert_eq!(deleted["status"], "deleted", "{deleted}");
 }

@@ -18,7 +18,7 @@
 namespace local_moodle_zoho_sync\event;
 
 /**
- * Event: A Zoho record needed no change, was stale, absent, or waits for its parent.
+ * Event: A Zoho record needed no change, was stale, absent, waits for its parent, or was refused by policy.
  *
  * @package    local_moodle_zoho_sync
  * @copyright  2026 The college

@@ -97,31 +97,22 @@ final class btec_sync {
      */
     public static function upsert(string $zohounitid, string $name, string $description, string $modified,
             array $criteria): array {
-        $zohounitid = ws::zoho_id($zohounitid, 50);
+        $zohounitid = ws::zoho_id($zohounitid, 'zoho_unit_id');
         return ws::run('btec', $zohounitid, function() use ($zohounitid, $name, $description, $modified, $criteria) {
             global $DB;
             self::require_btec();
             $name = trim($name);
+            // The definition name and the mapping's unit_name are 255 characters wide.
+            field_check::max_length('name', $name, 255);
             if ($name === '') {
                 throw new sync_exception('unitnamemissing');
             }
             $modified = $modified === '' ? null : zoho_time::require_valid($modified);
             $wanted = self::normalise_criteria($criteria);
-            $lock = \core\lock\lock_config::get_lock_factory('local_moodle_zoho_sync')->get_lock('btec_' . $zohounitid, 10);
-            if (!$lock) {
-                throw new sync_exception('locktimeout', $zohounitid);
-            }
-            try {
-                $transaction = $DB->start_delegated_transaction();
-                try {
-                    $result = self::apply($zohounitid, $name, $description, $modified, $wanted);
-                    $transaction->allow_commit();
-                } catch (\Throwable $e) {
-                    $transaction->rollback($e);
-                }
-            } finally {
-                $lock->release();
-            }
+            // ws::run holds the unit's lock.
+            $result = committed_transaction::run(function() use ($zohounitid, $name, $description, $modified, $wanted) {
+                return self::apply($zohounitid, $name, $description, $modified, $wanted);
+            });
             return ws::result('btec', $zohounitid, $result['status'], $result['id'], $result['extra']);
         });
     }
@@ -281,7 +272,7 @@ final class btec_sync {
      * @return array result
      */
     public static function delete(string $zohounitid): array {
-        $zohounitid = ws::zoho_id($zohounitid, 50);
+        $zohounitid = ws::zoho_id($zohounitid, 'zoho_unit_id');
         return ws::run('btec', $zohounitid, function() use ($zohounitid) {
             global $DB;
             $mapping = $DB->get_record('local_mzi_btec_templates', ['zoho_unit_id' => $zohounitid]);
@@ -294,16 +285,16 @@ final class btec_sync {
                     throw new sync_exception('btecinuse', s($mapping->unit_name));
                 }
                 self::require_btec();
-                $transaction = $DB->start_delegated_transaction();
-                $controller = get_grading_manager((int) $definition->areaid)->get_controller('btec');
-                $controller->delete_definition();
-                $area = $DB->get_record('grading_areas', ['id' => $definition->areaid]);
-                if ($area && $area->component === 'core_grading'
-                        && !$DB->record_exists('grading_definitions', ['areaid' => $area->id])) {
-                    $DB->delete_records('grading_areas', ['id' => $area->id]);
-                }
-                $DB->delete_records('local_mzi_btec_templates', ['id' => $mapping->id]);
-                $transaction->allow_commit();
+                committed_transaction::run(function() use ($definition, $mapping, $DB) {
+                    $controller = get_grading_manager((int) $definition->areaid)->get_controller('btec');
+                    $controller->delete_definition();
+                    $area = $DB->get_record('grading_areas', ['id' => $definition->areaid]);
+                    if ($area && $area->component === 'core_grading'
+                            && !$DB->record_exists('grading_definitions', ['areaid' => $area->id])) {
+                        $DB->delete_records('grading_areas', ['id' => $area->id]);
+                    }
+                    $DB->delete_records('local_mzi_btec_templates', ['id' => $mapping->id]);
+                });
             } else {
                 $DB->delete_records('local_mzi_btec_templates', ['id' => $mapping->id]);
             }

@@ -58,7 +58,7 @@ final class class_sync {
      */
     public static function create_class(array $input, bool $createcourse, int $expectedcourseid, int $categoryid): array {
         global $DB;
-        $zohoid = ws::zoho_id($input['zoho_class_id']);
+        $zohoid = ws::zoho_id($input['zoho_class_id'], 'class.zoho_class_id');
         return ws::run('class', $zohoid, function() use ($input, $createcourse, $expectedcourseid, $categoryid, $zohoid, $DB) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
             $data = ws::sent_fields($input, self::FIELDS);
@@ -68,21 +68,12 @@ final class class_sync {
             if ($categoryid > 0 && !$DB->record_exists('course_categories', ['id' => $categoryid])) {
                 throw new sync_exception('categorymissing', $categoryid);
             }
-            $lock = \core\lock\lock_config::get_lock_factory('local_moodle_zoho_sync')->get_lock('class_' . $zohoid, 10);
-            if (!$lock) {
-                throw new sync_exception('locktimeout', $zohoid);
-            }
-            try {
-                $transaction = $DB->start_delegated_transaction();
-                try {
-                    $result = self::apply($zohoid, $data, $modified, $input, $createcourse, $expectedcourseid, $categoryid);
-                    $transaction->allow_commit();
-                } catch (\Throwable $e) {
-                    $transaction->rollback($e);
-                }
-            } finally {
-                $lock->release();
-            }
+            // ws::run holds the class's lock. Welcome messages of the staff and teacher enrolments are sent after the
+            // commit; their failure must not turn the committed course and class row into an error.
+            $result = committed_transaction::run(function() use ($zohoid, $data, $modified, $input, $createcourse,
+                    $expectedcourseid, $categoryid) {
+                return self::apply($zohoid, $data, $modified, $input, $createcourse, $expectedcourseid, $categoryid);
+            });
             return ws::result('class', $zohoid, $result['status'], $result['id'], $result['extra']);
         });
     }
@@ -140,12 +131,14 @@ final class class_sync {
     }
 
     /**
-     * Finds the class's course: Zoho's Moodle_Class_ID, then our stored mapping, then the course idnumber.
+     * Finds the class's course: Zoho's Moodle_Class_ID, then our stored mapping, then the course idnumber, then a
+     * course an administrator adopted for the class. Only a course managed for this class is ever returned.
      *
      * @param \stdClass $class
      * @param int $expectedcourseid
      * @return \stdClass|null
      * @throws sync_exception coursemissing when Zoho names a course that does not exist
+     * @throws refusal_exception coursenotmanaged when Zoho (or an old mapping) names a course the plugin does not manage
      */
     private static function find_course(\stdClass $class, int $expectedcourseid): ?\stdClass {
         global $DB;
@@ -154,16 +147,18 @@ final class class_sync {
             if (!$course || $expectedcourseid == SITEID) {
                 throw new sync_exception('coursemissing', $expectedcourseid);
             }
+            course_policy::require_managed($course, $class->zoho_class_id);
             return $course;
         }
         if (!empty($class->moodle_class_id) && ctype_digit((string) $class->moodle_class_id)) {
             $course = $DB->get_record('course', ['id' => (int) $class->moodle_class_id]);
             if ($course && $course->id != SITEID) {
+                course_policy::require_managed($course, $class->zoho_class_id);
                 return $course;
             }
         }
         $course = $DB->get_record('course', ['idnumber' => self::course_idnumber($class->zoho_class_id)], '*', IGNORE_MULTIPLE);
-        return $course ?: null;
+        return $course ?: course_policy::adopted_course($class->zoho_class_id);
     }
 
     /**
@@ -178,6 +173,9 @@ final class class_sync {
         if ($shortname === '') {
             $shortname = \core_text::substr($fullname, 0, 100);
         }
+        // The course columns are narrower than the class columns: refuse here rather than fail in the database.
+        field_check::max_length('class.class_name', $fullname, 254);
+        field_check::max_length('class.class_short_name', $shortname, 255);
         return [$fullname, $shortname];
     }
 
@@ -257,9 +255,6 @@ final class class_sync {
         if (isset($input['course_enddate']) && (int) $input['course_enddate'] !== (int) $course->enddate) {
             $update['enddate'] = (int) $input['course_enddate'];
         }
-        if ((string) $course->idnumber === '') {
-            $update['idnumber'] = self::course_idnumber($class->zoho_class_id);
-        }
         if (!$update) {
             return 'unchanged';
         }
@@ -311,7 +306,7 @@ final class class_sync {
      */
     public static function enrol_one(int $courseid, string $user, string $role): array {
         $item = ['user' => $user, 'role' => $role, 'userid' => 0, 'status' => 'skipped', 'reason' => ''];
-        $userid = user_resolver::by_email_or_username($user);
+        $userid = user_resolver::staff_user($user);
         if (!$userid) {
             $item['reason'] = 'usernotfound';
             return $item;
@@ -346,10 +341,8 @@ final class class_sync {
             $email = (string) $teacher->academic_email;
         }
         if ($email !== '') {
-            $userid = user_resolver::by_email_or_username($email);
-        }
-        if (!$userid && $teacher && user_resolver::is_live_user((int) $teacher->moodle_user_id)) {
-            $userid = (int) $teacher->moodle_user_id;
+            // Zoho names the teacher: academic e-mail only, an active account, never a site administrator.
+            $userid = user_resolver::teacher_by_email($email);
         }
         if ($email === '' && !$teacher && empty($class->teacher_zoho_id)) {
             return $out;
@@ -378,7 +371,7 @@ final class class_sync {
      * @return array result
      */
     public static function delete_class(string $zohoid): array {
-        $zohoid = ws::zoho_id($zohoid);
+        $zohoid = ws::zoho_id($zohoid, 'zoho_class_id');
         return ws::run('class', $zohoid, function() use ($zohoid) {
             $r = record_store::soft_delete('local_mzi_classes', 'zoho_class_id', $zohoid, ['class_status' => 'Cancelled']);
             return ws::result('class', $zohoid, $r['status'], (int) ($r['record']->id ?? 0),

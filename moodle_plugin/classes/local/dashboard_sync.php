@@ -66,8 +66,9 @@ final class dashboard_sync {
      * @return array result
      */
     public static function update_student(array $input): array {
-        $zohoid = ws::zoho_id($input['zoho_student_id']);
+        $zohoid = ws::zoho_id($input['zoho_student_id'], 'student.zoho_student_id');
         return ws::run('student', $zohoid, function() use ($input, $zohoid) {
+            global $DB;
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
             $data = ws::sent_fields($input, self::STUDENT_FIELDS);
             if (isset($data['academic_email'])) {
@@ -76,11 +77,15 @@ final class dashboard_sync {
             $warning = '';
             if (array_key_exists('moodle_user_id', $input)) {
                 $userid = (int) $input['moodle_user_id'];
-                if ($userid > 0 && user_resolver::is_live_user($userid)) {
-                    $data['moodle_user_id'] = $userid;
-                } else if ($userid > 0) {
-                    // Zoho's Student_Moodle_ID points at no live account: keep what we have rather than store a bad id.
+                $studentid = (int) $DB->get_field('local_mzi_students', 'id', ['zoho_student_id' => $zohoid]);
+                if ($userid > 0 && !user_resolver::is_active_user($userid)) {
+                    // Zoho's Student_Moodle_ID points at no active account: keep what we have rather than store a bad id.
                     $warning = get_string('warningmoodleusermissing', 'local_moodle_zoho_sync', $userid);
+                } else if ($userid > 0 && !user_resolver::claim_account($userid, $studentid)) {
+                    // One Moodle account, one student: never let a second student's data show on another's "My studies".
+                    $warning = get_string('warninglinkconflict', 'local_moodle_zoho_sync', $userid);
+                } else if ($userid > 0) {
+                    $data['moodle_user_id'] = $userid;
                 }
             }
             $r = record_store::upsert('local_mzi_students', 'zoho_student_id', $zohoid, $data, $modified,
@@ -103,10 +108,10 @@ final class dashboard_sync {
      */
     public static function create_registration(array $input, ?array $installments): array {
         global $DB;
-        $zohoid = ws::zoho_id($input['zoho_registration_id']);
+        $zohoid = ws::zoho_id($input['zoho_registration_id'], 'registration.zoho_registration_id');
         return ws::run('registration', $zohoid, function() use ($input, $installments, $zohoid, $DB) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
-            $studentzohoid = ws::zoho_id($input['zoho_student_id']);
+            $studentzohoid = ws::zoho_id($input['zoho_student_id'], 'registration.zoho_student_id');
             $counts = ['installments_created' => 0, 'installments_updated' => 0, 'installments_deleted' => 0];
             $student = $DB->get_record('local_mzi_students', ['zoho_student_id' => $studentzohoid]);
             if (!$student) {
@@ -116,8 +121,8 @@ final class dashboard_sync {
             $data['student_id'] = (int) $student->id;
             $data['zoho_student_id'] = $studentzohoid;
             // The registration and its schedule change together or not at all.
-            $transaction = $DB->start_delegated_transaction();
-            try {
+            [$r, $status, $counts] = committed_transaction::run(function() use ($zohoid, $data, $modified, $installments,
+                    $counts) {
                 $r = record_store::upsert('local_mzi_registrations', 'zoho_registration_id', $zohoid, $data, $modified,
                     ['registration_status' => 'Pending']);
                 $status = $r['status'];
@@ -127,10 +132,8 @@ final class dashboard_sync {
                         $status = 'updated';
                     }
                 }
-                $transaction->allow_commit();
-            } catch (\Throwable $e) {
-                $transaction->rollback($e);
-            }
+                return [$r, $status, $counts];
+            });
             return ws::result('registration', $zohoid, $status, (int) $r['record']->id,
                 $counts + ['student_id' => (int) $student->id]);
         });
@@ -152,13 +155,15 @@ final class dashboard_sync {
         }
         $seen = [];
         $now = time();
-        foreach ($installments as $item) {
+        foreach (array_values($installments) as $index => $item) {
             $number = (int) $item['installment_number'];
             if ($number < 1 || isset($seen[$number])) {
                 throw new sync_exception('invalidinstallment', $number);
             }
             $seen[$number] = true;
             $data = ws::sent_fields($item, self::INSTALLMENT_FIELDS);
+            field_check::fits('local_mzi_installments', $data + ['installment_number' => $number],
+                'installments[' . $index . ']');
             if (isset($existing[$number])) {
                 $row = $existing[$number];
                 $update = ['id' => $row->id];
@@ -196,10 +201,10 @@ final class dashboard_sync {
      */
     public static function record_payment(array $input): array {
         global $DB;
-        $zohoid = ws::zoho_id($input['zoho_payment_id']);
+        $zohoid = ws::zoho_id($input['zoho_payment_id'], 'payment.zoho_payment_id');
         return ws::run('payment', $zohoid, function() use ($input, $zohoid, $DB) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
-            $regzohoid = ws::zoho_id($input['zoho_registration_id']);
+            $regzohoid = ws::zoho_id($input['zoho_registration_id'], 'payment.zoho_registration_id');
             $registration = $DB->get_record('local_mzi_registrations', ['zoho_registration_id' => $regzohoid]);
             if (!$registration) {
                 return ws::parent_missing('payment', $zohoid, 'registration', $regzohoid, ['registration_id' => 0]);
@@ -222,10 +227,10 @@ final class dashboard_sync {
      */
     public static function submit_grade(array $input): array {
         global $DB;
-        $zohoid = ws::zoho_id($input['zoho_grade_id']);
+        $zohoid = ws::zoho_id($input['zoho_grade_id'], 'grade.zoho_grade_id');
         return ws::run('grade', $zohoid, function() use ($input, $zohoid, $DB) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
-            $studentzohoid = ws::zoho_id($input['zoho_student_id']);
+            $studentzohoid = ws::zoho_id($input['zoho_student_id'], 'grade.zoho_student_id');
             $student = $DB->get_record('local_mzi_students', ['zoho_student_id' => $studentzohoid]);
             if (!$student) {
                 return ws::parent_missing('grade', $zohoid, 'student', $studentzohoid, ['student_id' => 0, 'class_id' => 0]);
@@ -248,7 +253,7 @@ final class dashboard_sync {
             $data['zoho_student_id'] = $studentzohoid;
             $classid = 0;
             if (!empty($input['zoho_class_id'])) {
-                $classzohoid = ws::zoho_id($input['zoho_class_id']);
+                $classzohoid = ws::zoho_id($input['zoho_class_id'], 'grade.zoho_class_id');
                 $data['zoho_class_id'] = $classzohoid;
                 $classid = (int) $DB->get_field('local_mzi_classes', 'id', ['zoho_class_id' => $classzohoid]);
                 // A grade may arrive before its class; class_id stays NULL until a later sync knows it.
@@ -268,10 +273,10 @@ final class dashboard_sync {
      */
     public static function update_request(array $input): array {
         global $DB;
-        $zohoid = ws::zoho_id($input['zoho_request_id']);
+        $zohoid = ws::zoho_id($input['zoho_request_id'], 'request.zoho_request_id');
         return ws::run('request', $zohoid, function() use ($input, $zohoid, $DB) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
-            $studentzohoid = ws::zoho_id($input['zoho_student_id']);
+            $studentzohoid = ws::zoho_id($input['zoho_student_id'], 'request.zoho_student_id');
             $student = $DB->get_record('local_mzi_students', ['zoho_student_id' => $studentzohoid]);
             if (!$student) {
                 return ws::parent_missing('request', $zohoid, 'student', $studentzohoid, ['student_id' => 0]);
@@ -291,18 +296,16 @@ final class dashboard_sync {
      * @return array result
      */
     public static function sync_teacher(array $input): array {
-        $zohoid = ws::zoho_id($input['zoho_teacher_id']);
+        $zohoid = ws::zoho_id($input['zoho_teacher_id'], 'teacher.zoho_teacher_id');
         return ws::run('teacher', $zohoid, function() use ($input, $zohoid) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
             $data = ws::sent_fields($input, self::TEACHER_FIELDS);
             if (isset($data['academic_email'])) {
                 $data['academic_email'] = \core_text::strtolower($data['academic_email']);
             }
-            if (!empty($data['academic_email'])) {
-                $userid = user_resolver::by_email_or_username($data['academic_email']);
-                if ($userid) {
-                    $data['moodle_user_id'] = $userid;
-                }
+            if (array_key_exists('academic_email', $data)) {
+                // Academic e-mail only, an active account that is no site administrator; otherwise no link.
+                $data['moodle_user_id'] = user_resolver::teacher_by_email($data['academic_email']);
             }
             $r = record_store::upsert('local_mzi_teachers', 'zoho_teacher_id', $zohoid, $data, $modified);
             return ws::result('teacher', $zohoid, $r['status'], (int) $r['record']->id,
@@ -326,7 +329,7 @@ final class dashboard_sync {
             'request' => ['local_mzi_requests', 'zoho_request_id', ['request_status' => 'Cancelled']],
         ];
         [$table, $field, $set] = $map[$entity];
-        $zohoid = ws::zoho_id($zohoid);
+        $zohoid = ws::zoho_id($zohoid, $field);
         return ws::run($entity, $zohoid, function() use ($entity, $table, $field, $set, $zohoid) {
             $r = record_store::soft_delete($table, $field, $zohoid, $set);
             return ws::result($entity, $zohoid, $r['status'], (int) ($r['record']->id ?? 0));

@@ -81,10 +81,12 @@ final class enrolment_manager {
      * @param int $userid must be a live user (callers check with record_exists first)
      * @param string $roleshortname
      * @return string enrolled (new or re-activated or role added) or unchanged
+     * @throws refusal_exception rolenotallowed
      */
     public static function enrol(int $courseid, int $userid, string $roleshortname): string {
         global $DB;
-        $roleid = self::role_id($roleshortname);
+        // Only roles of the allow-list (role_policy), checked on every grant, not only when the settings were saved.
+        $roleid = role_policy::require_allowed($roleshortname);
         $instance = self::manual_instance($courseid);
         $context = \context_course::instance($courseid);
         $ue = $DB->get_record('user_enrolments', ['enrolid' => $instance->id, 'userid' => $userid]);

@@ -53,11 +53,11 @@ final class enrolment_sync {
      */
     public static function update(array $input): array {
         global $DB;
-        $zohoid = ws::zoho_id($input['zoho_enrollment_id']);
+        $zohoid = ws::zoho_id($input['zoho_enrollment_id'], 'enrollment.zoho_enrollment_id');
         return ws::run('enrollment', $zohoid, function() use ($input, $zohoid, $DB) {
             $modified = zoho_time::require_valid($input['zoho_modified_time']);
-            $studentzohoid = ws::zoho_id($input['zoho_student_id']);
-            $classzohoid = ws::zoho_id($input['zoho_class_id']);
+            $studentzohoid = ws::zoho_id($input['zoho_student_id'], 'enrollment.zoho_student_id');
+            $classzohoid = ws::zoho_id($input['zoho_class_id'], 'enrollment.zoho_class_id');
             $student = $DB->get_record('local_mzi_students', ['zoho_student_id' => $studentzohoid]);
             if (!$student) {
                 return ws::parent_missing('enrollment', $zohoid, 'student', $studentzohoid, self::blank());
@@ -75,7 +75,11 @@ final class enrolment_sync {
             if ($r['status'] !== 'stale') {
                 $extra = self::apply_in_moodle($r['record'], $student, $class) + $extra;
             }
-            return ws::result('enrollment', $zohoid, $r['status'], (int) $r['record']->id, $extra);
+            $result = ws::result('enrollment', $zohoid, $r['status'], (int) $r['record']->id, $extra);
+            if ($extra['enrol_action'] === 'user_conflict') {
+                $result['message'] .= ' ' . get_string('warningenrolconflict', 'local_moodle_zoho_sync', $studentzohoid);
+            }
+            return $result;
         });
     }
 
@@ -84,16 +88,24 @@ final class enrolment_sync {
      *
      * @param \stdClass $class
      * @return int course id, 0 when the class has no course
+     * @throws refusal_exception coursenotmanaged when the mapping names a course the plugin does not manage
      */
     public static function course_of(\stdClass $class): int {
         global $DB;
-        if (!empty($class->moodle_class_id) && ctype_digit((string) $class->moodle_class_id)
-                && $DB->record_exists('course', ['id' => (int) $class->moodle_class_id])) {
-            return (int) $class->moodle_class_id;
+        if (!empty($class->moodle_class_id) && ctype_digit((string) $class->moodle_class_id)) {
+            $course = $DB->get_record('course', ['id' => (int) $class->moodle_class_id], 'id, idnumber, shortname');
+            if ($course) {
+                course_policy::require_managed($course, $class->zoho_class_id);
+                return (int) $course->id;
+            }
         }
         $id = $DB->get_field('course', 'id', ['idnumber' => class_sync::course_idnumber($class->zoho_class_id)],
             IGNORE_MULTIPLE);
-        return $id ? (int) $id : 0;
+        if ($id) {
+            return (int) $id;
+        }
+        $adopted = course_policy::adopted_course($class->zoho_class_id);
+        return $adopted ? (int) $adopted->id : 0;
     }
 
     /**
@@ -114,6 +126,11 @@ final class enrolment_sync {
         $out['moodle_course_id'] = $courseid;
         if (!$courseid) {
             $out['enrol_action'] = 'course_not_found';
+            return $out;
+        }
+        if ($tier === 'conflict') {
+            // The account found for this student is linked to another student: refused, never shared.
+            $out['enrol_action'] = 'user_conflict';
             return $out;
         }
         if (!$userid) {
@@ -147,7 +164,7 @@ final class enrolment_sync {
      */
     public static function delete(string $zohoid): array {
         global $DB;
-        $zohoid = ws::zoho_id($zohoid);
+        $zohoid = ws::zoho_id($zohoid, 'zoho_enrollment_id');
         return ws::run('enrollment', $zohoid, function() use ($zohoid, $DB) {
             $r = record_store::soft_delete('local_mzi_enrollments', 'zoho_enrollment_id', $zohoid,
                 ['enrollment_status' => 'Withdrawn', 'synced_to_moodle' => 0]);
@@ -156,14 +173,16 @@ final class enrolment_sync {
             if ($row) {
                 $student = $DB->get_record('local_mzi_students', ['id' => $row->student_id]);
                 $class = $DB->get_record('local_mzi_classes', ['id' => $row->class_id]);
-                $courseid = $class ? self::course_of($class) : (int) $row->moodle_course_id;
+                // Without its class row the enrolment's own course id is used, under the same managed-course rule.
+                $courseid = self::course_of($class ?: (object) ['moodle_class_id' => (string) $row->moodle_course_id,
+                    'zoho_class_id' => (string) $row->zoho_class_id]);
                 $extra['moodle_course_id'] = $courseid;
                 if ($student && $courseid && $DB->record_exists('course', ['id' => $courseid])) {
                     [$userid, $tier] = user_resolver::resolve_student($student);
                     $extra['user_tier'] = $tier;
                     $extra['moodle_user_id'] = (int) $userid;
                     if (!$userid) {
-                        $extra['enrol_action'] = 'user_not_found';
+                        $extra['enrol_action'] = $tier === 'conflict' ? 'user_conflict' : 'user_not_found';
                     } else if (get_config('local_moodle_zoho_sync', 'unenrolondelete')) {
                         $extra['enrol_action'] = enrolment_manager::unenrol($courseid, $userid);
                     } else {

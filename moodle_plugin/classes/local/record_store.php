@@ -49,6 +49,8 @@ final class record_store {
     public static function upsert(string $table, string $zohofield, string $zohoid, array $data,
             ?string $modified, array $insertdefaults = []): array {
         global $DB;
+        // Values that cannot be stored fail here as invalidparameter, before any write (never as dml_write_exception).
+        field_check::record($table, $data);
         $existing = $DB->get_record($table, [$zohofield => $zohoid]);
         if ($existing) {
             return self::update_existing($table, $existing, $data, $modified);

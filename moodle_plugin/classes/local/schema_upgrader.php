@@ -227,7 +227,8 @@ final class schema_upgrader {
      * Makes sure an install.xml index exists with the right uniqueness.
      *
      * A unique index replaces a non-unique one on the same columns; rows that duplicate a key are
-     * removed first, keeping the newest (highest id), since a Zoho id can only describe one record.
+     * removed first, keeping the newest (highest id), since a Zoho id can only describe one record. Students that
+     * share a Moodle account are unlinked instead (student_links).
      *
      * @param string $table
      * @param \xmldb_index $index
@@ -243,9 +244,13 @@ final class schema_upgrader {
         }
         if ($unique) {
             self::drop_indexes_on($table, $columns, false);
-            self::remove_duplicates($table, $columns);
+            if ($table === 'local_mzi_students' && $columns === ['moodle_user_id']) {
+                // Two students on one account are two people: unlink (and report), never delete a student.
+                student_links::resolve_duplicates();
+            } else {
+                self::remove_duplicates($table, $columns);
+            }
         } else if ($existing) {
-            // A unique index where we want a plain one (students.moodle_user_id on fresh 2026022600 installs).
             self::drop_indexes_on($table, $columns, true);
         }
         $dbman->add_index(new \xmldb_table($table), new \xmldb_index($index->getName(),

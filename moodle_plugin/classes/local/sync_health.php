@@ -511,9 +511,15 @@ final class sync_health {
             $name = fullname($user) . ' (' . $user->username . ')';
             $cansync = has_capability('local/moodle_zoho_sync:sync', $system, $user);
             $canrest = has_capability('webservice/rest:use', $system, $user);
+            $authorised = !$service->restrictedusers || $DB->record_exists('external_services_users',
+                ['externalserviceid' => $service->id, 'userid' => $userid]);
             if (!$cansync || !$canrest) {
                 $userstatus = 'error';
                 $userdetails[] = get_string('checkuser_nocap', $c, $name);
+            } else if (!$authorised) {
+                // The service admits only its authorised users: this token answers accessexception.
+                $userstatus = 'error';
+                $userdetails[] = get_string('checkuser_notauthorised', $c, $name);
             } else if (is_siteadmin($user)) {
                 $userstatus = $userstatus === 'error' ? 'error' : 'warning';
                 $userdetails[] = get_string('checkuser_admin', $c, $name);

@@ -26,7 +26,7 @@ namespace local_moodle_zoho_sync\local;
  */
 final class user_resolver {
     /**
-     * Whether a user id is a live account.
+     * Whether a user id is a live account (not deleted; it may be suspended).
      *
      * @param int|null $userid
      * @return bool
@@ -40,7 +40,22 @@ final class user_resolver {
     }
 
     /**
-     * A live user by e-mail, case-insensitively; null when none or when several accounts share it.
+     * Whether a user id is an active account: not deleted, not suspended, a local account, not the guest.
+     *
+     * @param int|null $userid
+     * @return bool
+     */
+    public static function is_active_user(?int $userid): bool {
+        global $DB, $CFG;
+        if (empty($userid) || $userid <= 0 || isguestuser($userid)) {
+            return false;
+        }
+        return $DB->record_exists('user', ['id' => $userid, 'deleted' => 0, 'suspended' => 0,
+            'mnethostid' => $CFG->mnet_localhost_id]);
+    }
+
+    /**
+     * An active user by e-mail, case-insensitively; null when none or when several accounts share it.
      *
      * @param string $email
      * @return int|null
@@ -51,13 +66,13 @@ final class user_resolver {
         if ($email === '') {
             return null;
         }
-        $select = $DB->sql_equal('email', ':email', false) . ' AND deleted = 0 AND mnethostid = :mnethostid';
+        $select = $DB->sql_equal('email', ':email', false) . ' AND deleted = 0 AND suspended = 0 AND mnethostid = :mnethostid';
         $ids = $DB->get_fieldset_select('user', 'id', $select, ['email' => $email, 'mnethostid' => $CFG->mnet_localhost_id]);
         return count($ids) === 1 ? (int) reset($ids) : null;
     }
 
     /**
-     * A live user by username (usernames are stored lower-case).
+     * An active user by username (usernames are stored lower-case).
      *
      * @param string $username
      * @return int|null
@@ -68,34 +83,60 @@ final class user_resolver {
         if ($username === '') {
             return null;
         }
-        $id = $DB->get_field('user', 'id', ['username' => $username, 'deleted' => 0, 'mnethostid' => $CFG->mnet_localhost_id]);
+        $id = $DB->get_field('user', 'id', ['username' => $username, 'deleted' => 0, 'suspended' => 0,
+            'mnethostid' => $CFG->mnet_localhost_id]);
         return $id ? (int) $id : null;
     }
 
     /**
-     * The one rule for staff and teachers: e-mail first, then the same text as username.
+     * A staff member an administrator listed in the plugin settings: by e-mail, then by username.
+     *
+     * Usernames are accepted only here, because only an administrator writes these lists; a name that comes from
+     * Zoho (the class teacher) is matched by academic e-mail only (teacher_by_email()).
      *
      * @param string $emailorusername
      * @return int|null
      */
-    public static function by_email_or_username(string $emailorusername): ?int {
+    public static function staff_user(string $emailorusername): ?int {
         return self::by_email($emailorusername) ?? self::by_username($emailorusername);
+    }
+
+    /**
+     * The Moodle account of a teacher named by Zoho: the one active account whose e-mail is exactly the
+     * academic e-mail (case-insensitively), never a site administrator.
+     *
+     * @param string $email the teacher's Academic_Email
+     * @return int|null
+     */
+    public static function teacher_by_email(string $email): ?int {
+        $userid = self::by_email($email);
+        if ($userid === null || is_siteadmin($userid)) {
+            return null;
+        }
+        return $userid;
     }
 
     /**
      * Three-tier resolution of a student's account, writing back what it found.
      *
-     * 1. the stored local_mzi_students.moodle_user_id, if that account is live;
+     * 1. the stored local_mzi_students.moodle_user_id, if that account is active;
      * 2. mdl_user.email = academic_email;
      * 3. mdl_user.username = lower(student_id).
+     * A stored link to a deleted or suspended account is dropped and resolved again. A Moodle account is linked to
+     * at most one student: an account another live student holds is refused (tier "conflict").
      *
      * @param \stdClass $student a local_mzi_students row
-     * @return array [int|null userid, string tier: stored|email|username|none]
+     * @return array [int|null userid, string tier: stored|email|username|conflict|none]
      */
     public static function resolve_student(\stdClass $student): array {
         global $DB;
-        if (!empty($student->moodle_user_id) && self::is_live_user((int) $student->moodle_user_id)) {
-            return [(int) $student->moodle_user_id, 'stored'];
+        $stored = (int) ($student->moodle_user_id ?? 0);
+        if ($stored && self::is_active_user($stored)) {
+            return [$stored, 'stored'];
+        }
+        if ($stored) {
+            $DB->set_field('local_mzi_students', 'moodle_user_id', null, ['id' => $student->id]);
+            $student->moodle_user_id = null;
         }
         $userid = self::by_email((string) ($student->academic_email ?? ''));
         $tier = 'email';
@@ -106,10 +147,74 @@ final class user_resolver {
         if ($userid === null) {
             return [null, 'none'];
         }
-        if ((int) ($student->moodle_user_id ?? 0) !== $userid) {
-            $DB->set_field('local_mzi_students', 'moodle_user_id', $userid, ['id' => $student->id]);
-            $student->moodle_user_id = $userid;
+        if (!self::link_student($student, $userid)) {
+            return [null, 'conflict'];
         }
         return [$userid, $tier];
+    }
+
+    /**
+     * The live student (other than $student) whose row holds a Moodle account, if any.
+     *
+     * @param int $userid
+     * @param int $studentid the row that may hold it (0 for none)
+     * @return \stdClass|null
+     */
+    public static function link_holder(int $userid, int $studentid): ?\stdClass {
+        global $DB;
+        $holder = $DB->get_record_select('local_mzi_students', 'moodle_user_id = :userid AND id <> :id',
+            ['userid' => $userid, 'id' => $studentid]);
+        return $holder ?: null;
+    }
+
+    /**
+     * Makes a Moodle account free for a student: refuses when another live student holds it; a soft-deleted
+     * student's link is released.
+     *
+     * @param int $userid
+     * @param int $studentid the student that wants it (0 for a student not stored yet)
+     * @return bool whether the account is free for the student
+     */
+    public static function claim_account(int $userid, int $studentid): bool {
+        global $DB;
+        $holder = self::link_holder($userid, $studentid);
+        if (!$holder) {
+            return true;
+        }
+        if (empty($holder->deleted)) {
+            return false;
+        }
+        // A student deleted in Zoho keeps no claim on the account (e.g. the same person re-created under a new id).
+        $DB->set_field('local_mzi_students', 'moodle_user_id', null, ['id' => $holder->id]);
+        return true;
+    }
+
+    /**
+     * Links a student to an account unless another live student holds it.
+     *
+     * @param \stdClass $student
+     * @param int $userid
+     * @return bool whether the student is now linked to the account
+     */
+    public static function link_student(\stdClass $student, int $userid): bool {
+        global $DB;
+        if ((int) ($student->moodle_user_id ?? 0) === $userid) {
+            return true;
+        }
+        if (!self::claim_account($userid, (int) $student->id)) {
+            return false;
+        }
+        try {
+            $DB->set_field('local_mzi_students', 'moodle_user_id', $userid, ['id' => $student->id]);
+        } catch (\dml_write_exception $e) {
+            // A concurrent call linked the account to another student first (unique index): that link wins. Inside a
+            // transaction the failed statement has aborted it (PostgreSQL), so only the caller can recover.
+            if ($DB->is_transaction_started()) {
+                throw $e;
+            }
+            return false;
+        }
+        $student->moodle_user_id = $userid;
+        return true;
     }
 }

@@ -140,8 +140,16 @@ final class ws {
         $event->trigger();
     }
 
+    /** @var int Seconds a call waits for another call on the same record before answering locktimeout (retryable). */
+    public static $recordlocktimeout = 10;
+
     /**
-     * Runs one sync, firing sync_failed (and rethrowing) when it throws.
+     * Runs one sync holding the record's lock, firing sync_failed (and rethrowing) when it throws.
+     *
+     * The lock makes the stale guard atomic for every entity: the read of the stored Modified_Time, the comparison,
+     * the write and its commit (and what the record changes in Moodle, such as an enrolment) of one Zoho record never
+     * interleave with another call on the same record, so an older version can never land after a newer one.
+     * $work must commit its own transaction (committed_transaction); callers hold no transaction open.
      *
      * @param string $entity
      * @param string $zohoid
@@ -150,7 +158,20 @@ final class ws {
      */
     public static function run(string $entity, string $zohoid, callable $work): array {
         try {
-            return $work();
+            $lock = \core\lock\lock_config::get_lock_factory('local_moodle_zoho_sync')
+                ->get_lock($entity . '_' . $zohoid, self::$recordlocktimeout);
+            if (!$lock) {
+                throw new sync_exception('locktimeout', $zohoid);
+            }
+            try {
+                return $work();
+            } finally {
+                $lock->release();
+            }
+        } catch (refusal_exception $e) {
+            // A refusal by policy (unmanaged course, role not allowed) is a skip, not a failure of the sync.
+            self::fire($entity, $zohoid, 'refused', 0, self::error_code($e));
+            throw $e;
         } catch (\Throwable $e) {
             self::fire($entity, $zohoid, 'failed', 0, self::error_code($e));
             throw $e;
@@ -171,18 +192,15 @@ final class ws {
     }
 
     /**
-     * Validates a Zoho record id (digits and letters, at most $max characters).
+     * Validates a Zoho record id: digits only, at most 20 (field_check::zoho_id).
      *
      * @param string $zohoid
-     * @param int $max column width
+     * @param string $field the parameter it came in, named in the error
      * @return string the trimmed id
+     * @throws invalid_value_exception invalidparameter
      */
-    public static function zoho_id(string $zohoid, int $max = 20): string {
-        $zohoid = trim($zohoid);
-        if ($zohoid === '' || $zohoid[0] === '$' || \core_text::strlen($zohoid) > $max || !preg_match('/^[A-Za-z0-9_-]+$/', $zohoid)) {
-            throw new sync_exception('invalidzohoid', s($zohoid));
-        }
-        return $zohoid;
+    public static function zoho_id(string $zohoid, string $field = 'zoho_id'): string {
+        return field_check::zoho_id($field, trim($zohoid));
     }
 
     /**

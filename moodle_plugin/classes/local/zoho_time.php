@@ -25,35 +25,53 @@ namespace local_moodle_zoho_sync\local;
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 final class zoho_time {
+    /** ISO 8601 date and time with an offset (Z or ±hh:mm), as Zoho sends Modified_Time and Created_Time. */
+    const ISO_WITH_OFFSET = '/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/';
+
+    /** How far in the future a Zoho time may lie (clock skew); beyond it one bad value would freeze the record. */
+    const MAX_FUTURE_SECONDS = DAYSECS;
+
     /**
      * Parses a Zoho datetime ("2026-02-23T12:34:56+03:00") into Unix seconds.
      *
+     * Only ISO 8601 with an offset is read: PHP's parser would also take "now", "+10 years" or a date without a
+     * zone, whose meaning depends on when and where it is read. A stored value of that kind counts as unknown, so
+     * the next valid update replaces it instead of being refused as stale.
+     *
      * @param string|null $value the text, or null/'' when unknown
-     * @return int|null seconds, or null when empty or unreadable
+     * @return int|null seconds, or null when empty or not ISO 8601 with an offset
      */
     public static function to_unix(?string $value): ?int {
         $value = trim((string) $value);
-        if ($value === '') {
+        if ($value === '' || !preg_match(self::ISO_WITH_OFFSET, $value)) {
             return null;
         }
         try {
-            return (new \DateTimeImmutable($value, new \DateTimeZone('UTC')))->getTimestamp();
+            $time = new \DateTimeImmutable($value);
         } catch (\Exception $e) {
             return null;
         }
+        // The parser rolls 2026-02-30 over to March; a date that does not exist is not a Zoho time.
+        return $time->format('Y-m-d') === substr($value, 0, 10) ? $time->getTimestamp() : null;
     }
 
     /**
      * Validates an incoming Zoho timestamp and returns it trimmed.
      *
      * @param string $value the text sent by the caller
+     * @param string $field the parameter it came in, named in the error
      * @return string
-     * @throws sync_exception invalidtimestamp when it cannot be read as a date and time
+     * @throws sync_exception invalidtimestamp when it is not ISO 8601 with an offset, or lies more than a day ahead
      */
-    public static function require_valid(string $value): string {
+    public static function require_valid(string $value, string $field = 'zoho_modified_time'): string {
         $value = trim($value);
-        if (self::to_unix($value) === null) {
-            throw new sync_exception('invalidtimestamp', s($value));
+        $time = self::to_unix($value);
+        $a = (object) ['field' => $field, 'value' => s(\core_text::substr($value, 0, 40))];
+        if ($time === null) {
+            throw new sync_exception('invalidtimestamp', $a);
+        }
+        if ($time > \core\di::get(\core\clock::class)->time() + self::MAX_FUTURE_SECONDS) {
+            throw new sync_exception('futuretimestamp', $a);
         }
         return $value;
     }
@@ -68,7 +86,9 @@ final class zoho_time {
     public static function compare(?string $a, ?string $b): ?int {
         $ta = self::to_unix($a);
         $tb = self::to_unix($b);
-        if ($ta === null || $tb === null) {
+        // A time far in the future (stored before this check existed) would win every comparison: treat it as unknown.
+        $limit = \core\di::get(\core\clock::class)->time() + self::MAX_FUTURE_SECONDS;
+        if ($ta === null || $tb === null || $ta > $limit || $tb > $limit) {
             return null;
         }
         return $ta <=> $tb;

@@ -195,9 +195,14 @@ class dashboard_page implements \renderable, \core\output\named_templatable {
                 ];
             }
             $summary = $reg->summary;
+            $programme = (string) ($reg->program_name ?: $reg->registration_number ?: get_string('registration', $c));
             $context['registrations'][] = [
                 'index' => $i + 1,
-                'programme' => (string) ($reg->program_name ?: $reg->registration_number ?: get_string('registration', $c)),
+                'programme' => $programme,
+                // Captions are built here, not with {{#str}} in the template: Zoho text must stay escaped data and never
+                // become part of a helper's arguments (where commas, braces and "}}" change its meaning).
+                'schedulecaption' => get_string('paymentschedule_caption', $c, $programme),
+                'paymentscaption' => get_string('payments_caption', $c, $programme),
                 'status' => (string) $reg->registration_status,
                 'badgeclass' => self::status_badge($reg->registration_status),
                 'fields' => self::fields([
@@ -259,7 +264,7 @@ class dashboard_page implements \renderable, \core\output\named_templatable {
                     : (in_array($row->letter, ['R', 'RR', 'F'], true) ? 'badge badge-danger' : 'badge badge-secondary'),
                 'status' => (string) $row->grade_status,
                 'date' => self::day($row->grade_date ?: $row->submission_date),
-                'attempt' => $row->attempt_number ? (int) $row->attempt_number : '',
+                'attempt' => $row->attempt_number ? get_string('attempt', $c, (int) $row->attempt_number) : '',
                 'resubmission' => !empty($row->is_resubmission),
                 'feedback' => trim((string) $row->feedback),
                 'hasfeedback' => trim((string) $row->feedback) !== '',

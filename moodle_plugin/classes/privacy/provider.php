@@ -51,20 +51,36 @@ class provider implements
      * @return collection
      */
     public static function get_metadata(collection $collection): collection {
+        // Every column that says something about a person (all but ids of rows, timestamps of the sync and flags).
         $tables = [
-            'local_mzi_students' => ['moodle_user_id', 'zoho_student_id', 'student_id', 'first_name', 'last_name', 'email',
-                'academic_email', 'phone_number', 'date_of_birth', 'gender', 'nationality', 'address', 'city',
-                'national_id', 'emergency_contact_name', 'emergency_contact_phone', 'status', 'major', 'photo_url'],
+            'local_mzi_students' => ['moodle_user_id', 'zoho_student_id', 'student_id', 'registration_number', 'first_name',
+                'last_name', 'email', 'academic_email', 'phone_number', 'date_of_birth', 'gender', 'nationality', 'address',
+                'city', 'national_id', 'emergency_contact_name', 'emergency_contact_phone', 'status', 'major', 'sub_major',
+                'photo_url', 'photo_pending_url', 'photo_pending_status', 'academic_program', 'registration_date',
+                'study_language', 'zoho_created_time'],
             'local_mzi_teachers' => ['moodle_user_id', 'zoho_teacher_id', 'teacher_name', 'email', 'academic_email',
                 'phone_number'],
-            'local_mzi_registrations' => ['student_id', 'program_name', 'registration_status', 'total_fees', 'paid_amount',
-                'remaining_amount'],
-            'local_mzi_installments' => ['registration_id', 'due_date', 'amount', 'status', 'paid_date'],
-            'local_mzi_payments' => ['registration_id', 'payment_date', 'payment_amount', 'payment_method', 'payment_notes'],
-            'local_mzi_enrollments' => ['student_id', 'class_id', 'enrollment_status', 'student_name'],
-            'local_mzi_grades' => ['student_id', 'class_id', 'grade', 'feedback', 'learning_outcomes'],
-            'local_mzi_requests' => ['student_id', 'request_type', 'request_status', 'description', 'reviewed_by'],
-            'local_mzi_classes' => ['teacher_moodle_user_id', 'teacher_name', 'teacher_email'],
+            'local_mzi_registrations' => ['student_id', 'zoho_registration_id', 'zoho_student_id', 'registration_number',
+                'program_name', 'program_level', 'registration_date', 'expected_graduation', 'registration_status',
+                'total_fees', 'paid_amount', 'remaining_amount', 'currency', 'payment_plan', 'study_mode',
+                'number_of_installments'],
+            'local_mzi_installments' => ['registration_id', 'zoho_installment_id', 'installment_number', 'due_date', 'amount',
+                'status', 'paid_date'],
+            'local_mzi_payments' => ['registration_id', 'zoho_payment_id', 'zoho_registration_id', 'payment_number',
+                'payment_date', 'payment_amount', 'payment_method', 'voucher_number', 'bank_name', 'receipt_number',
+                'payment_notes', 'payment_status'],
+            'local_mzi_enrollments' => ['student_id', 'class_id', 'zoho_enrollment_id', 'zoho_student_id', 'zoho_class_id',
+                'enrollment_date', 'end_date', 'enrollment_type', 'enrollment_status', 'student_name', 'class_name',
+                'enrolled_program', 'moodle_course_id', 'attendance_percentage', 'completion_date'],
+            'local_mzi_grades' => ['student_id', 'class_id', 'zoho_grade_id', 'zoho_student_id', 'zoho_class_id', 'unit_name',
+                'grade_status', 'grade', 'grade_number', 'assignment_name', 'btec_grade_name', 'numeric_grade',
+                'submission_date', 'grade_date', 'feedback', 'learning_outcomes', 'feedback_acknowledged',
+                'feedback_acknowledged_at', 'attempt_number', 'is_resubmission'],
+            'local_mzi_requests' => ['student_id', 'zoho_request_id', 'request_number', 'request_type', 'request_status',
+                'request_date', 'priority', 'reason', 'description', 'requested_classes', 'grade_details',
+                'change_information', 'admin_notes', 'admin_response', 'reviewed_by', 'reviewed_at'],
+            'local_mzi_classes' => ['teacher_moodle_user_id', 'teacher_zoho_id', 'teacher_name', 'teacher_email'],
+            'local_mzi_course_adoptions' => ['adoptedby', 'courseid', 'zoho_class_id', 'timecreated'],
         ];
         foreach ($tables as $table => $fields) {
             $described = [];
@@ -89,7 +105,8 @@ class provider implements
         $contextlist = new contextlist();
         if ($DB->record_exists('local_mzi_students', ['moodle_user_id' => $userid])
                 || $DB->record_exists('local_mzi_teachers', ['moodle_user_id' => $userid])
-                || $DB->record_exists('local_mzi_classes', ['teacher_moodle_user_id' => $userid])) {
+                || $DB->record_exists('local_mzi_classes', ['teacher_moodle_user_id' => $userid])
+                || $DB->record_exists('local_mzi_course_adoptions', ['adoptedby' => $userid])) {
             $contextlist->add_system_context();
         }
         return $contextlist;
@@ -110,6 +127,7 @@ class provider implements
                                                    WHERE moodle_user_id IS NOT NULL', []);
         $userlist->add_from_sql('teacher_moodle_user_id', 'SELECT teacher_moodle_user_id FROM {local_mzi_classes}
                                                            WHERE teacher_moodle_user_id IS NOT NULL', []);
+        $userlist->add_from_sql('adoptedby', 'SELECT adoptedby FROM {local_mzi_course_adoptions} WHERE adoptedby > 0', []);
     }
 
     /**
@@ -152,6 +170,12 @@ class provider implements
         if ($classes) {
             writer::with_context($context)->export_data(array_merge($base, ['classes_taught']),
                 (object) ['classes' => array_values($classes)]);
+        }
+        $adoptions = $DB->get_records('local_mzi_course_adoptions', ['adoptedby' => $userid], 'id',
+            'id, courseid, zoho_class_id, timecreated');
+        if ($adoptions) {
+            writer::with_context($context)->export_data(array_merge($base, ['courses_adopted']),
+                (object) ['adoptions' => array_values($adoptions)]);
         }
     }
 
@@ -219,5 +243,7 @@ class provider implements
         }
         $DB->delete_records('local_mzi_teachers', ['moodle_user_id' => $userid]);
         $DB->set_field('local_mzi_classes', 'teacher_moodle_user_id', null, ['teacher_moodle_user_id' => $userid]);
+        // The adoption stays (the course stays managed); only who adopted it is forgotten.
+        $DB->set_field('local_mzi_course_adoptions', 'adoptedby', 0, ['adoptedby' => $userid]);
     }
 }

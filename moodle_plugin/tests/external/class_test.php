@@ -24,14 +24,13 @@ require_once(__DIR__ . '/../sync_test_helper.php');
 use local_moodle_zoho_sync\local\record_store;
 
 /**
- * Tests of local_mzi_create_class, local_mzi_delete_class and local_mzi_enrol_users.
+ * Tests of local_mzi_create_class and local_mzi_delete_class.
  *
  * @package    local_moodle_zoho_sync
  * @copyright  2026 The college
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  * @covers     \local_moodle_zoho_sync\external\create_class
  * @covers     \local_moodle_zoho_sync\external\delete_class
- * @covers     \local_moodle_zoho_sync\external\enrol_users
  * @covers     \local_moodle_zoho_sync\local\class_sync
  */
 final class class_test extends \advanced_testcase {
@@ -167,7 +166,7 @@ final class class_test extends \advanced_testcase {
         $ceo = $gen->create_user(['email' => 'ceo@college.edu']);
         $itlead = $gen->create_user(['username' => 'itlead']);
         $t1 = $gen->create_user(['email' => 't1@college.edu']);
-        $t2 = $gen->create_user(['username' => 't2@college.edu', 'email' => 'elsewhere@example.com']);
+        $t2 = $gen->create_user(['email' => 't2@college.edu']);
         set_config('defaultstaff', "itsupport,editingteacher\nceo@college.edu,manager\nghost,editingteacher",
             'local_moodle_zoho_sync');
         set_config('majorstaff', "major=IT: itlead,editingteacher", 'local_moodle_zoho_sync');
@@ -176,7 +175,9 @@ final class class_test extends \advanced_testcase {
             'teacher_email' => 'T1@college.edu'], true);
         $courseid = $r['course_id'];
         $this->assertTrue($this->has_role($support->id, $courseid, 'editingteacher'));
-        $this->assertTrue($this->has_role($ceo->id, $courseid, 'manager'));
+        // A manager role is never given, even when an administrator lists it: the staff item is skipped.
+        $this->assertFalse($this->has_role($ceo->id, $courseid, 'manager'));
+        $this->assertSame('rolenotallowed', array_column($r['staff'], 'reason', 'user')['ceo@college.edu']);
         $this->assertTrue($this->has_role($itlead->id, $courseid, 'editingteacher'));
         $this->assertTrue($this->has_role($t1->id, $courseid, 'editingteacher'));
         $this->assertSame('enrolled', $r['teacher_status']);
@@ -184,7 +185,7 @@ final class class_test extends \advanced_testcase {
         $this->assertSame('skipped', $statuses['ghost']);
         $this->assertSame('usernotfound', array_column($r['staff'], 'reason', 'user')['ghost']);
 
-        // Teacher changes: the new one (found by username) gets the role, the old one loses it.
+        // Teacher changes: the new one (found by academic e-mail) gets the role, the old one loses it.
         $r2 = $this->call('create_class', ['zoho_class_id' => '3006', 'zoho_modified_time' => '2026-01-02T10:00:00Z',
             'teacher_email' => 't2@college.edu'], false, 0, 0);
         $this->assertSame((int) $t2->id, $r2['teacher_user_id']);
@@ -208,27 +209,10 @@ final class class_test extends \advanced_testcase {
         $this->assertSame('absent', $this->call('delete_class', '3999')['status']);
     }
 
-    public function test_enrol_users(): void {
-        $this->resetAfterTest();
-        $this->setAdminUser();
-        $course = $this->getDataGenerator()->create_course();
-        $u = $this->getDataGenerator()->create_user(['username' => 'staff1']);
-        $r = $this->call('enrol_users', $course->id, [['user' => 'staff1'], ['user' => 'nobody'],
-            ['user' => 'staff1', 'role' => 'nosuchrole']]);
-        $this->assertSame(1, $r['enrolled']);
-        $this->assertSame(2, $r['skipped']);
-        $this->assertSame('rolemissing', $r['results'][2]['reason']);
-        $this->assertTrue($this->has_role($u->id, $course->id, 'editingteacher'));
-        $this->assertSame(1, $this->call('enrol_users', $course->id, [['user' => 'staff1']])['unchanged']);
-        $this->expectException(\moodle_exception::class);
-        $this->call('enrol_users', 99999, [['user' => 'staff1']]);
-    }
-
     public function test_capability_required(): void {
         $this->resetAfterTest();
         $this->assert_denied('create_class', ['zoho_class_id' => '1', 'zoho_modified_time' => '2026-01-01T00:00:00Z'],
             false, 0, 0);
         $this->assert_denied('delete_class', '1');
-        $this->assert_denied('enrol_users', 1, [['user' => 'x']]);
     }
 }

@@ -202,7 +202,6 @@ pub fn answer_like_a_healthy_plugin(moodle: &testkit::StandInMoodle) {
         ("local_mzi_sync_teacher", "local_mzi_sync_teacher.created"),
         ("local_mzi_create_class", "local_mzi_create_class.created_course"),
         ("local_mzi_update_enrollment", "local_mzi_update_enrollment.batch"),
-        ("local_mzi_enrol_users", "local_mzi_enrol_users.success"),
         ("local_mzi_get_moodle_ids", "local_mzi_get_moodle_ids.success"),
         ("local_mzi_create_btec_definition", "local_mzi_create_btec_definition.created"),
         ("local_mzi_delete_student", "local_mzi_delete_student.deleted"),

@@ -12,6 +12,11 @@
 //! - enrolment: exactly one item `created`, every other `unchanged`;
 //! - BTEC unit: exactly one `created`, every other `unchanged`, one `definition_id` in all.
 //!
+//! The stale guard of every entity (issue 19): for students, registrations, payments, grades,
+//! requests and enrolments, 20 versions of one record with shuffled `Modified_Time` are sent to
+//! the plugin concurrently, three rounds each; afterwards the newest version sent again must be
+//! `unchanged` (the row holds exactly its values) and an older one `stale`.
+//!
 //! Without the variables each test prints `skipped: MOODLE_URL/MOODLE_TOKEN not set`.
 
 use std::collections::BTreeMap;
@@ -127,7 +132,9 @@ async fn live_class_updated_race_creates_one_course() {
     let class_id = zoho_id(91, run);
     let programme_id = zoho_id(92, run);
     let teacher_id = zoho_id(93, run);
-    let students = [zoho_id(94, run), zoho_id(95, run)];
+    // The plugin links one Moodle account to one Zoho student: the accounts of these e-mails belong to the
+    // same two Zoho students in every run (and in functions/courses/tests/live.rs), never to new ones.
+    let students = ["5398830000800000001".to_owned(), "5398830000800000002".to_owned()];
     let enrolments = [zoho_id(96, run), zoho_id(97, run)];
     let emails = ["ana.student@college.example", "lina.haddad@college.example"];
 
@@ -286,6 +293,13 @@ async fn live_enrollment_updated_race_creates_one_item() {
         "the rest unchanged: {item_statuses:?}"
     );
     assert_eq!(courses.len(), 1, "one course for the class in every answer: {courses:?}");
+    // One Moodle account, one student: free the account of this run's student for the next run's.
+    let deleted: Value = app
+        .moodle
+        .call("local_mzi_delete_student", &json!({"zoho_student_id": student}))
+        .await
+        .expect("the plugin answers");
+    assert_eq!(deleted["status"], "deleted", "{deleted}");
 }
 
 // ------------------------------------------------------------------- btec_definition_updated
@@ -327,4 +341,209 @@ async fn live_btec_definition_updated_race_creates_one_definition() {
     assert_eq!(statuses.get("unchanged").copied().unwrap_or(0), 2 * DELIVERIES - 1, "the rest unchanged: {statuses:?}");
     assert_eq!(definitions.len(), 1, "one definition id in every answer: {definitions:?}");
     assert_eq!(criteria.len(), 1, "the same criteria (ids, order) in every answer: {criteria:?}");
+}
+
+// ------------------------------------------------------------------- stale guard, every entity
+
+/// Concurrent versions of one record per round, and rounds per entity.
+const VERSIONS: u32 = 20;
+const ROUNDS: u32 = 3;
+
+/// Modified_Time of version `n`: a minute apart, in UTC (`Z`) or `+03:00` by turn, so the
+/// plugin must compare instants, not strings.
+fn version_time(n: u32) -> String {
+    let minute = n % 60;
+    let hour = 7 + n / 60;
+    if n.is_multiple_of(2) {
+        format!("2026-06-01T{hour:02}:{minute:02}:00Z")
+    } else {
+        format!("2026-06-01T{:02}:{minute:02}:00+03:00", hour + 3)
+    }
+}
+
+/// A shuffled order of `versions` (Fisher-Yates over a small LCG seeded by the run).
+fn shuffled(versions: std::ops::RangeInclusive<u32>, seed: u64) -> Vec<u32> {
+    let mut order: Vec<u32> = versions.collect();
+    let mut state = seed | 1;
+    for i in (1..order.len()).rev() {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        order.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    order
+}
+
+/// One plugin entity as the race drives it: the function, the id, the field carrying the
+/// version, and the call body for version `n`.
+struct Entity {
+    name: &'static str,
+    function: &'static str,
+    body: Box<dyn Fn(u32) -> Value + Send + Sync>,
+}
+
+impl Entity {
+    /// The status of one call (`update_enrollment` answers a one-item batch).
+    fn status(&self, answer: &Value) -> String {
+        let item = if self.function == "local_mzi_update_enrollment" { &answer["results"][0] } else { answer };
+        item["status"].as_str().unwrap_or("?").to_owned()
+    }
+}
+
+/// Calls the plugin until the answer is not retryable (the per-record lock may answer
+/// `locktimeout` under contention, as the webhook's retry would repeat it).
+async fn call_until_done(app: &App, function: &str, body: &Value) -> (Result<Value, String>, usize) {
+    let mut retries = 0;
+    loop {
+        match app.moodle.call::<Value>(function, body).await {
+            Ok(answer) => return (Ok(answer), retries),
+            Err(e) if e.is_retryable() && retries + 1 < MAX_ATTEMPTS => {
+                retries += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return (Err(e.to_string()), retries),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_shuffled_modified_time_keeps_the_newest_values_for_every_entity() {
+    let Some((url, token)) = live_moodle() else { return };
+    let run = run_digits();
+    let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
+    let app = App::new(testkit::live_settings(&url, &token, &zoho.base_url()));
+    let (student, registration, class) = (zoho_id(51, run), zoho_id(52, run), zoho_id(53, run));
+    let parents = [
+        (
+            "local_mzi_update_student",
+            json!({"student": {"zoho_student_id": student, "zoho_modified_time": version_time(0)}}),
+        ),
+        (
+            "local_mzi_create_registration",
+            json!({"registration": {"zoho_registration_id": registration, "zoho_modified_time": version_time(0),
+                                      "zoho_student_id": student}}),
+        ),
+        (
+            "local_mzi_create_class",
+            json!({"class": {"zoho_class_id": class, "zoho_modified_time": version_time(0), "class_name": format!("Guard {run}")}}),
+        ),
+    ];
+    for (function, body) in &parents {
+        let (answer, _) = call_until_done(&app, function, body).await;
+        answer.unwrap_or_else(|e| panic!("{function}: {e}"));
+    }
+    let (s, r, c) = (student.clone(), registration.clone(), class.clone());
+    let ids: Vec<String> = (54..=59).map(|tag| zoho_id(tag, run)).collect();
+    let entities = vec![
+        Entity {
+            name: "student",
+            function: "local_mzi_update_student",
+            body: Box::new({
+                let s = s.clone();
+                move |n| json!({"student": {"zoho_student_id": s, "zoho_modified_time": version_time(n), "first_name": format!("v{n}")}})
+            }),
+        },
+        Entity {
+            name: "registration",
+            function: "local_mzi_create_registration",
+            body: Box::new({
+                let (r, s) = (r.clone(), s.clone());
+                move |n| {
+                    json!({"registration": {"zoho_registration_id": r, "zoho_modified_time": version_time(n),
+                                                 "zoho_student_id": s, "program_name": format!("v{n}")}})
+                }
+            }),
+        },
+        Entity {
+            name: "payment",
+            function: "local_mzi_record_payment",
+            body: Box::new({
+                let (id, r) = (ids[0].clone(), r.clone());
+                move |n| {
+                    json!({"payment": {"zoho_payment_id": id, "zoho_modified_time": version_time(n),
+                                            "zoho_registration_id": r, "payment_method": format!("v{n}")}})
+                }
+            }),
+        },
+        Entity {
+            name: "grade",
+            function: "local_mzi_submit_grade",
+            body: Box::new({
+                let (id, s) = (ids[1].clone(), s.clone());
+                move |n| {
+                    json!({"grade": {"zoho_grade_id": id, "zoho_modified_time": version_time(n),
+                                          "zoho_student_id": s, "grade_status": format!("v{n}")}})
+                }
+            }),
+        },
+        Entity {
+            name: "request",
+            function: "local_mzi_update_request_status",
+            body: Box::new({
+                let (id, s) = (ids[2].clone(), s.clone());
+                move |n| {
+                    json!({"request": {"zoho_request_id": id, "zoho_modified_time": version_time(n),
+                                            "zoho_student_id": s, "request_status": format!("v{n}")}})
+                }
+            }),
+        },
+        Entity {
+            name: "enrolment",
+            function: "local_mzi_update_enrollment",
+            body: Box::new({
+                let (id, s, c) = (ids[3].clone(), s.clone(), c.clone());
+                move |n| {
+                    json!({"enrollments": [{"zoho_enrollment_id": id, "zoho_modified_time": version_time(n),
+                                                 "zoho_student_id": s, "zoho_class_id": c,
+                                                 "enrollment_type": format!("v{n}")}]})
+                }
+            }),
+        },
+    ];
+    let app = Arc::new(app);
+    let mut report = Vec::new();
+    for entity in entities {
+        let entity = Arc::new(entity);
+        let mut retries = 0;
+        for round in 0..ROUNDS {
+            let first = 1 + round * VERSIONS;
+            let order = shuffled(first..=first + VERSIONS - 1, run + u64::from(round));
+            let newest = first + VERSIONS - 1;
+            let tasks: Vec<_> = order
+                .iter()
+                .map(|&n| {
+                    let (app, entity) = (app.clone(), entity.clone());
+                    tokio::spawn(async move {
+                        let body = (entity.body)(n);
+                        (n, call_until_done(&app, entity.function, &body).await)
+                    })
+                })
+                .collect();
+            let mut statuses = BTreeMap::<String, usize>::new();
+            for task in tasks {
+                let (n, (answer, tries)) = task.await.expect("no panic");
+                retries += tries;
+                let answer = answer.unwrap_or_else(|e| panic!("{} v{n}: {e}", entity.name));
+                *statuses.entry(entity.status(&answer)).or_insert(0) += 1;
+            }
+            assert!(
+                !statuses.contains_key("failed") && !statuses.contains_key("parent_missing"),
+                "{} round {round}: {statuses:?}",
+                entity.name
+            );
+            // The newest version again must change nothing: the stored row holds exactly its
+            // values and its Modified_Time. Any older version is stale.
+            let (probe, _) = call_until_done(&app, entity.function, &(entity.body)(newest)).await;
+            let probe = entity.status(&probe.expect("probe answers"));
+            let older = order.iter().copied().find(|&n| n != newest).unwrap();
+            let (late, _) = call_until_done(&app, entity.function, &(entity.body)(older)).await;
+            let late = entity.status(&late.expect("late answers"));
+            println!(
+                "live: {} round {round}: {VERSIONS} concurrent versions in order {order:?}: {statuses:?}; newest again -> {probe}, v{older} again -> {late}",
+                entity.name
+            );
+            assert_eq!(probe, "unchanged", "{} round {round}: the newest version v{newest} is stored", entity.name);
+            assert_eq!(late, "stale", "{} round {round}: an older version changes nothing", entity.name);
+        }
+        report.push(format!("{} ({retries} retryable answers repeated)", entity.name));
+    }
+    println!("live: newest values kept for {}", report.join(", "));
 }
