@@ -13,8 +13,9 @@
 //! The cursor (per module: a time and the ids already applied at that time) is saved after every
 //! chunk and only moves past what was applied, so a crash mid-run repeats at most one chunk, and
 //! every repeat is idempotent. A replayable failure stops its module there (and is captured for
-//! the worker); bad data is captured to the dead store and passed, since only a change in Zoho
-//! (a new `Modified_Time`) can cure it. Zoho calls are counted against a per-run budget; Moodle
+//! the worker); bad data (a permanent failure) is captured to the dead store once, noted in the
+//! cursors' poison list, and passed, since only a change in Zoho (a new `Modified_Time`) or a fix
+//! in Moodle followed by `mzi replay --dead` can cure it. Zoho calls are counted against a per-run budget; Moodle
 //! sees at most `concurrency` calls at a time.
 
 use std::collections::{BTreeMap, HashSet};
@@ -157,6 +158,42 @@ pub struct Cursors {
     pub modules: BTreeMap<String, ModuleCursor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_failures: Option<String>,
+    /// Records whose last try failed permanently (bad data: it fails the same way until the
+    /// record changes in Zoho), by [`poison_key`], with the time of the version that failed.
+    /// Recorded once, when the failure is captured to the dead store; a record listed here is
+    /// not tried again from Zoho's failed-delivery list (which lists it because our webhook
+    /// answered 422). A newer `Modified_Time` reaches the changed-records step, which tries it
+    /// again and clears the entry on success.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub poison: BTreeMap<String, String>,
+}
+
+/// Entries kept in [`Cursors::poison`]; beyond that the oldest are dropped (they may then be
+/// recorded once more, never lost: their dead-store entries stay).
+const MAX_POISON: usize = 50;
+
+/// The key of a record in [`Cursors::poison`].
+pub fn poison_key(module: &str, zoho_id: &str) -> String {
+    format!("{module}/{zoho_id}")
+}
+
+impl Cursors {
+    /// Notes what one try of a record showed: a permanent failure is recorded (once per
+    /// version), a success clears an earlier one.
+    fn note_outcome(&mut self, module: &str, item: &Item) {
+        let key = poison_key(module, &item.zoho_id);
+        if item.result == "failed" && item.captured == Some(Store::Dead) {
+            self.poison.insert(key, item.time.clone());
+            while self.poison.len() > MAX_POISON {
+                let oldest = self.poison.iter().min_by(|a, b| a.1.cmp(b.1)).map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    self.poison.remove(&oldest);
+                }
+            }
+        } else if item.result != "failed" {
+            self.poison.remove(&key);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -494,6 +531,9 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
                 } else {
                     report.upserts += 1;
                 }
+                if !run.options.dry_run {
+                    run.cursors.note_outcome(spec.module, &item);
+                }
                 report.items.push(item);
                 if stop {
                     // Replayable: the cursor stays before this record, so the next run tries
@@ -749,6 +789,24 @@ async fn webhook_failures(run: &mut Run<'_>, report: &mut ModuleReport) -> Resul
             latest = Some(time);
             continue;
         }
+        // Zoho lists a delivery our webhook refused with a 422 (bad data): that failure is
+        // recorded already, and only a change in Zoho can cure it (the changed-records step,
+        // which ran before this one, tries every newer version).
+        if let Some(failed_version) = run.cursors.poison.get(&poison_key(&module, &id)) {
+            report.items.push(Item {
+                action: "upsert",
+                endpoint: spec.upsert.map(Endpoint::name).unwrap_or(spec.entity.name()).to_owned(),
+                zoho_id: id.clone(),
+                time: time.clone(),
+                result: "skipped".into(),
+                error: Some(format!(
+                    "failed permanently at Modified_Time {failed_version} and is in the dead store; it is tried again when the record changes in Zoho"
+                )),
+                captured: None,
+            });
+            latest = Some(time);
+            continue;
+        }
         let items = apply_chunk(run, *spec, &[(id.clone(), time.clone())], false).await;
         let item = items.into_iter().next().expect("one item per record");
         let stop = item.result == "failed" && item.captured != Some(Store::Dead);
@@ -756,6 +814,9 @@ async fn webhook_failures(run: &mut Run<'_>, report: &mut ModuleReport) -> Resul
             report.failed += 1;
         } else {
             report.upserts += 1;
+        }
+        if !run.options.dry_run {
+            run.cursors.note_outcome(spec.module, &item);
         }
         report.items.push(item);
         if stop {

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Harness, student, student_id};
+use common::{Harness, deadlock, student, student_id};
 use shared::capture::{FailureSink, RetrySchedule, Store};
 use shared::webhook::Endpoint;
 use worker::reconcile::{self, CursorFuture, CursorStore, Cursors, FileCursorStore, Options, ReconcileError};
@@ -313,4 +313,128 @@ async fn the_budget_bounds_zoho_calls_and_the_next_run_continues() {
     assert!(applied > 0 && applied < 10, "{applied}");
     let rest = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &options()).await.unwrap();
     assert_eq!(rest.modules[1].upserts, 10 - applied, "{:?}", rest.modules[1].items);
+}
+
+/// A student whose city is longer than Moodle's column (a poison record).
+fn with_long_city(n: usize, modified: &str) -> serde_json::Value {
+    let mut record = student(n, modified);
+    record["City"] = "C".repeat(300).into();
+    record
+}
+
+fn moodle_calls_for(h: &Harness, zoho_id: &str) -> usize {
+    h.moodle
+        .calls_to("local_mzi_update_student")
+        .iter()
+        .filter(|c| c.field("student[zoho_student_id]") == Some(zoho_id))
+        .count()
+}
+
+#[tokio::test]
+async fn a_value_moodle_cannot_store_answers_422_goes_dead_at_once_and_replay_brings_it_in_after_the_fix() {
+    let h = Harness::start(0).await;
+    let id = student_id(5);
+    h.sim.insert_records("BTEC_Students", [with_long_city(5, "2026-01-01T00:00:00+00:00")]);
+    let (status, body) = h.webhook(Endpoint::StudentUpdated, &id).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "moodle_value_refused");
+    assert_eq!(body["error"]["retryable"], false);
+    let reason = body["error"]["message"].as_str().unwrap();
+    assert!(
+        reason.contains("longer than its database column") && reason.contains("correct the value in Zoho"),
+        "{reason}"
+    );
+    assert!(!body.to_string().contains("private value"), "no value from Moodle's debuginfo: {body}");
+    assert_eq!(body["captured"]["store"], "dead");
+
+    // Straight to the dead store with its reason: no retry is burnt on it.
+    assert!(h.sink.list(Store::Pending, 10).await.unwrap().is_empty());
+    let dead = h.sink.list(Store::Dead, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    let message = &dead[0].message;
+    assert_eq!((message.attempts, message.dead_reason.as_deref()), (1, Some("not_retryable")));
+    assert_eq!(message.error.code, "moodle_value_refused");
+    assert!(message.error.message.contains("longer than its database column"), "{:?}", message.error);
+    assert!(drain(&h.app, h.sink.as_ref(), Store::Pending, NO_DELAY, &everything()).await.unwrap().is_empty());
+    assert_eq!(moodle_calls_for(&h, &id), 1, "tried once, by the webhook");
+
+    // Not fixed yet: a replay keeps it in the dead store, with the latest error.
+    let kept = drain(&h.app, h.sink.as_ref(), Store::Dead, NO_DELAY, &everything()).await.unwrap();
+    assert_eq!(kept[0].disposition, Disposition::KeptInDead);
+
+    // An administrator widens the column (or the value is corrected in Zoho): replay applies it.
+    h.model.lock().unwrap().city_column = None;
+    let replayed = drain(&h.app, h.sink.as_ref(), Store::Dead, NO_DELAY, &everything()).await.unwrap();
+    assert_eq!(replayed[0].disposition, Disposition::Applied);
+    assert!(h.sink.list(Store::Dead, 10).await.unwrap().is_empty());
+    assert_eq!(h.writes(&id, "created"), 1);
+}
+
+#[tokio::test]
+async fn a_deadlock_keeps_the_retry_path_where_a_value_too_long_does_not() {
+    let h = Harness::start(2).await;
+    h.moodle.set_fault(Some(deadlock()));
+    let (status, body) = h.webhook(Endpoint::StudentUpdated, &student_id(1)).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["captured"]["store"], "pending");
+    assert_eq!(body["error"]["code"], "moodle_transient");
+    h.moodle.set_fault(Some(common::value_too_long()));
+    let (status, body) = h.webhook(Endpoint::StudentUpdated, &student_id(2)).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["captured"]["store"], "dead");
+    h.moodle.set_fault(None);
+    // The deadlock clears on the worker's next attempt.
+    let report = drain(&h.app, h.sink.as_ref(), Store::Pending, NO_DELAY, &everything()).await.unwrap();
+    assert_eq!(report.len(), 1);
+    assert_eq!((report[0].zoho_id.as_str(), &report[0].disposition), (student_id(1).as_str(), &Disposition::Applied));
+}
+
+#[tokio::test]
+async fn a_poison_record_is_recorded_once_the_cursor_moves_past_it_and_a_change_in_zoho_retries_it() {
+    let h = Harness::start(0).await;
+    h.sim.insert_records(
+        "BTEC_Students",
+        (1..=5).map(|n| {
+            let modified = format!("2026-01-01T10:00:{n:02}+00:00");
+            if n == 3 { with_long_city(n, &modified) } else { student(n, &modified) }
+        }),
+    );
+    let poison = student_id(3);
+    let store = cursor_store(&h);
+    let opts = Options { concurrency: 1, ..options() };
+    let first = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &opts).await.unwrap();
+    let students = &first.modules[1];
+    assert_eq!((students.upserts, students.failed), (4, 1), "{:?}", students.items);
+    assert_eq!(students.stopped, None, "the cursor moves past a permanent failure");
+    assert_eq!(h.writes(&student_id(5), "created"), 1, "the record after it is applied");
+    let dead = h.sink.list(Store::Dead, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].message.zoho_id.as_str(), dead[0].message.error.code.as_str()),
+        (poison.as_str(), "moodle_value_refused")
+    );
+    assert!(h.sink.list(Store::Pending, 10).await.unwrap().is_empty(), "no retry burnt on it");
+    let saved = store.load().await.unwrap();
+    assert_eq!(
+        saved.poison.get(&format!("BTEC_Students/{poison}")).map(String::as_str),
+        Some("2026-01-01T10:00:03+00:00")
+    );
+
+    // Later runs do not try the same version again, not even from Zoho's failed-delivery list
+    // (which lists it because the webhook answered 422).
+    h.sim.add_webhook_failure("BTEC_Students", &poison, "http_status_422");
+    let again = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &opts).await.unwrap();
+    assert_eq!(again.failed(), 0, "{:?}", again.webhook_failures);
+    assert_eq!(again.webhook_failures.items[0].result, "skipped");
+    assert_eq!(moodle_calls_for(&h, &poison), 1, "recorded once, tried once");
+    assert_eq!(h.sink.list(Store::Dead, 10).await.unwrap().len(), 1);
+
+    // Corrected in Zoho (a new Modified_Time): the next run applies it and clears the entry.
+    let mut fixed = student(3, "");
+    fixed["City"] = "Amman".into();
+    h.sim.put_record("BTEC_Students", fixed);
+    let cured = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &opts).await.unwrap();
+    assert_eq!((cured.modules[1].upserts, cured.modules[1].failed), (1, 0), "{:?}", cured.modules[1].items);
+    assert_eq!(h.writes(&poison, "created"), 1);
+    assert!(store.load().await.unwrap().poison.is_empty());
 }
