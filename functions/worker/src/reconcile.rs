@@ -149,6 +149,32 @@ pub struct ModuleCursor {
     pub modified: Option<Mark>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<Mark>,
+    /// The record version whose replayable failure stops the changed-records step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// Runs in a row that a replayable failure of one record version may stop its module; the next
+/// one passes it. By then it is in the retry store (captured when the hold began), where the
+/// worker's retries and then the dead store (alarmed, `mzi replay --dead`) own it, so passing
+/// loses nothing. Without this a failure that only looks transient (a `dmlwriteexception`
+/// without `debuginfo`, which Moodle sends only with debugging on) would stop the cursor at
+/// that record forever. Three runs are 15 minutes at the default schedule: a short outage or a
+/// lock clears within them and the record is applied in order.
+pub const HOLD_RUNS: u32 = 3;
+
+/// A record version that stopped its module, and in how many runs in a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub id: String,
+    pub time: String,
+    pub runs: u32,
+}
+
+impl Held {
+    fn is(&self, id: &str, time: &str) -> bool {
+        self.id == id && self.time == time
+    }
 }
 
 /// Every module's cursor, plus the webhook-failure list's.
@@ -524,8 +550,8 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
             .collect();
         for chunk in todo.chunks(run.options.concurrency.max(1)) {
             let results = apply_chunk(run, spec, chunk, false).await;
-            for ((id, time), item) in chunk.iter().zip(results) {
-                let stop = item.result == "failed" && item.captured != Some(Store::Dead);
+            for ((id, time), mut item) in chunk.iter().zip(results) {
+                let mut stop = item.result == "failed" && item.captured != Some(Store::Dead);
                 if item.result == "failed" {
                     report.failed += 1;
                 } else {
@@ -533,6 +559,7 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
                 }
                 if !run.options.dry_run {
                     run.cursors.note_outcome(spec.module, &item);
+                    stop = hold(run, spec, &mut item, stop);
                 }
                 report.items.push(item);
                 if stop {
@@ -566,6 +593,33 @@ fn stop_on_read_error(report: &mut ModuleReport, e: ZohoError) -> Result<(), Rec
     tracing::warn!(module = %report.module, error = %e, "reconciliation could not read Zoho; the cursor stays");
     report.stopped = Some(format!("zoho: {e}"));
     Ok(())
+}
+
+/// Counts the runs a replayable failure of one record version stopped the module and says
+/// whether it still stops it (see [`HOLD_RUNS`]). A hold begins only once the failure is in the
+/// retry store; a capture that failed keeps the plain stop (the next run captures it again).
+fn hold(run: &mut Run<'_>, spec: ModuleSpec, item: &mut Item, stop: bool) -> bool {
+    let cursor = run.cursors.modules.entry(spec.module.to_owned()).or_default();
+    let previous = cursor.held.take();
+    if !stop {
+        return false;
+    }
+    if item.captured != Some(Store::Pending) {
+        return true;
+    }
+    let runs = previous.filter(|h| h.is(&item.zoho_id, &item.time)).map_or(1, |h| h.runs + 1);
+    if runs > HOLD_RUNS {
+        tracing::warn!(module = spec.module, zoho_id = %item.zoho_id, runs, "a replayable failure stopped reconciliation {HOLD_RUNS} times; passing it, the worker owns it");
+        item.result = "passed".into();
+        if let Some(error) = &mut item.error {
+            error.push_str(&format!(
+                "; failed in {runs} runs in a row: passed, the worker retries it from the retry store"
+            ));
+        }
+        return false;
+    }
+    cursor.held = Some(Held { id: item.zoho_id.clone(), time: item.time.clone(), runs });
+    true
 }
 
 /// Applies a chunk of records concurrently (at most `concurrency` at a time) and returns one
@@ -611,7 +665,15 @@ async fn apply_chunk(run: &Run<'_>, spec: ModuleSpec, chunk: &[(String, String)]
             Err((err, call)) => {
                 item.result = "failed".into();
                 item.error = Some(format!("{}: {}", err.code(), err));
-                item.captured = capture_failure(run, call.as_ref(), &err).await;
+                // The version that holds its module was captured when the hold began: once is
+                // enough (the worker retries it).
+                let held =
+                    run.cursors.modules.get(spec.module).and_then(|c| c.held.as_ref()).is_some_and(|h| h.is(id, time));
+                item.captured = if held && !delete && err.retry().is_replayable() {
+                    Some(Store::Pending)
+                } else {
+                    capture_failure(run, call.as_ref(), &err).await
+                };
             }
         }
         item
