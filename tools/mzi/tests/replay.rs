@@ -56,7 +56,7 @@ async fn a_poison_record_is_listed_with_its_reason_and_replay_brings_it_in_after
     assert_eq!(status, 422, "{body}");
     assert!(sink.list(Store::Pending, 10).await.unwrap().is_empty(), "no retry burnt");
 
-    let mut config = source(&sim, Some(&moodle.base_url()));
+    let mut config = source(&sim, Some(moodle.base_url()));
     config.set("SPOOL_DIR", spool.path().to_string_lossy());
     let listed = mzi(&["replay", "--dead", "--list"], config.clone()).await;
     assert!(listed.result.is_ok(), "{}", listed.printed());
