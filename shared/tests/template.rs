@@ -212,6 +212,88 @@ fn timeouts_stay_below_api_gateway_and_every_function_has_a_retained_log_group()
     }
 }
 
+// ---------------------------------------------------------------- queue settings
+
+/// AWS's smallest `ScalingConfig.MaximumConcurrency` (valid range 2–1000):
+/// https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html
+const MIN_MAXIMUM_CONCURRENCY: i64 = 2;
+/// "set the source queue's visibility timeout to at least six times the configuration timeout on
+/// your function", plus the batching window the poller may wait before invoking:
+/// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+const VISIBILITY_TIMEOUT_FACTOR: i64 = 6;
+/// AWS recommends a source queue's `maxReceiveCount` of at least 5, so that throttled or failed
+/// receives do not send a message to the dead-letter queue unattempted:
+/// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+const MIN_MAX_RECEIVE_COUNT: i64 = 5;
+
+/// A number, or `!Ref` to a parameter: then the smallest value a deployment may give it
+/// (`MinValue`) and its `Default`, both of which must pass.
+fn number_bounds(t: &Value, value: &Value, what: &str) -> Vec<i64> {
+    if let Some(n) = value.as_i64() {
+        return vec![n];
+    }
+    let (tag, inner) = tagged(value).unwrap_or_else(|| panic!("{what}: a number or !Ref, not {value:?}"));
+    assert_eq!(tag, "Ref", "{what}");
+    let name = inner.as_str().unwrap();
+    let parameter = &t["Parameters"][name];
+    let min = parameter["MinValue"].as_i64().unwrap_or_else(|| panic!("{what}: parameter {name} needs a MinValue"));
+    let default = parameter["Default"].as_i64().unwrap_or_else(|| panic!("{what}: parameter {name} needs a Default"));
+    vec![min, default]
+}
+
+#[test]
+fn sqs_event_sources_cannot_send_messages_to_the_dlq_unattempted() {
+    let t = template();
+    let global_timeout = t["Globals"]["Function"]["Timeout"].as_i64();
+    let mut checked = 0;
+    for f in functions(&t) {
+        let Some(events) = f.resource["Properties"]["Events"].as_mapping() else { continue };
+        for (name, event) in events {
+            if event["Type"].as_str() != Some("SQS") {
+                continue;
+            }
+            let what = format!("{}.{}", f.logical_id, name.as_str().unwrap_or_default());
+            let properties = &event["Properties"];
+            let (tag, queue_attr) =
+                tagged(&properties["Queue"]).unwrap_or_else(|| panic!("{what}: Queue must be !GetAtt <Queue>.Arn"));
+            assert_eq!(tag, "GetAtt", "{what}: Queue must be !GetAtt <Queue>.Arn");
+            let queue_id = queue_attr.as_str().and_then(|a| a.strip_suffix(".Arn")).expect("!GetAtt X.Arn");
+            let queue = &t["Resources"][queue_id]["Properties"];
+
+            // 1. The poller never invokes more at once than the reserved concurrency allows, and
+            //    leaves room for the function's other event sources (the schedule).
+            let maximum = properties["ScalingConfig"]["MaximumConcurrency"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{what}: ScalingConfig.MaximumConcurrency is required"));
+            assert!((MIN_MAXIMUM_CONCURRENCY..=1000).contains(&maximum), "{what}: MaximumConcurrency {maximum}");
+            let others = events.len() - 1;
+            for reserved in number_bounds(&t, &f.resource["Properties"]["ReservedConcurrentExecutions"], &what) {
+                assert!(
+                    maximum + others as i64 <= reserved,
+                    "{what}: MaximumConcurrency {maximum} plus {others} other event source(s) exceeds the reserved concurrency {reserved}"
+                );
+            }
+
+            // 2. A message stays hidden while Lambda retries a throttled batch.
+            let timeout = f.resource["Properties"]["Timeout"].as_i64().or(global_timeout).expect("a Timeout");
+            let window = properties["MaximumBatchingWindowInSeconds"].as_i64().unwrap_or(0);
+            let visibility = queue["VisibilityTimeout"].as_i64().unwrap_or(30);
+            assert!(
+                visibility >= VISIBILITY_TIMEOUT_FACTOR * timeout + window,
+                "{what}: VisibilityTimeout {visibility} < 6 × {timeout} + {window}"
+            );
+
+            // 3. A few throttles or failures do not dead-letter a message.
+            let receives = queue["RedrivePolicy"]["maxReceiveCount"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{queue_id}: RedrivePolicy.maxReceiveCount"));
+            assert!(receives >= MIN_MAX_RECEIVE_COUNT, "{queue_id}: maxReceiveCount {receives} < 5");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 1, "the worker's retry queue is the one SQS event source");
+}
+
 // ---------------------------------------------------------------- secrets
 
 #[test]

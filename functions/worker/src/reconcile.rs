@@ -13,8 +13,9 @@
 //! The cursor (per module: a time and the ids already applied at that time) is saved after every
 //! chunk and only moves past what was applied, so a crash mid-run repeats at most one chunk, and
 //! every repeat is idempotent. A replayable failure stops its module there (and is captured for
-//! the worker); bad data is captured to the dead store and passed, since only a change in Zoho
-//! (a new `Modified_Time`) can cure it. Zoho calls are counted against a per-run budget; Moodle
+//! the worker); bad data (a permanent failure) is captured to the dead store once, noted in the
+//! cursors' poison list, and passed, since only a change in Zoho (a new `Modified_Time`) or a fix
+//! in Moodle followed by `mzi replay --dead` can cure it. Zoho calls are counted against a per-run budget; Moodle
 //! sees at most `concurrency` calls at a time.
 
 use std::collections::{BTreeMap, HashSet};
@@ -148,6 +149,32 @@ pub struct ModuleCursor {
     pub modified: Option<Mark>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<Mark>,
+    /// The record version whose replayable failure stops the changed-records step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// Runs in a row that a replayable failure of one record version may stop its module; the next
+/// one passes it. By then it is in the retry store (captured when the hold began), where the
+/// worker's retries and then the dead store (alarmed, `mzi replay --dead`) own it, so passing
+/// loses nothing. Without this a failure that only looks transient (a `dmlwriteexception`
+/// without `debuginfo`, which Moodle sends only with debugging on) would stop the cursor at
+/// that record forever. Three runs are 15 minutes at the default schedule: a short outage or a
+/// lock clears within them and the record is applied in order.
+pub const HOLD_RUNS: u32 = 3;
+
+/// A record version that stopped its module, and in how many runs in a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub id: String,
+    pub time: String,
+    pub runs: u32,
+}
+
+impl Held {
+    fn is(&self, id: &str, time: &str) -> bool {
+        self.id == id && self.time == time
+    }
 }
 
 /// Every module's cursor, plus the webhook-failure list's.
@@ -157,6 +184,42 @@ pub struct Cursors {
     pub modules: BTreeMap<String, ModuleCursor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_failures: Option<String>,
+    /// Records whose last try failed permanently (bad data: it fails the same way until the
+    /// record changes in Zoho), by [`poison_key`], with the time of the version that failed.
+    /// Recorded once, when the failure is captured to the dead store; a record listed here is
+    /// not tried again from Zoho's failed-delivery list (which lists it because our webhook
+    /// answered 422). A newer `Modified_Time` reaches the changed-records step, which tries it
+    /// again and clears the entry on success.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub poison: BTreeMap<String, String>,
+}
+
+/// Entries kept in [`Cursors::poison`]; beyond that the oldest are dropped (they may then be
+/// recorded once more, never lost: their dead-store entries stay).
+const MAX_POISON: usize = 50;
+
+/// The key of a record in [`Cursors::poison`].
+pub fn poison_key(module: &str, zoho_id: &str) -> String {
+    format!("{module}/{zoho_id}")
+}
+
+impl Cursors {
+    /// Notes what one try of a record showed: a permanent failure is recorded (once per
+    /// version), a success clears an earlier one.
+    fn note_outcome(&mut self, module: &str, item: &Item) {
+        let key = poison_key(module, &item.zoho_id);
+        if item.result == "failed" && item.captured == Some(Store::Dead) {
+            self.poison.insert(key, item.time.clone());
+            while self.poison.len() > MAX_POISON {
+                let oldest = self.poison.iter().min_by(|a, b| a.1.cmp(b.1)).map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    self.poison.remove(&oldest);
+                }
+            }
+        } else if item.result != "failed" {
+            self.poison.remove(&key);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -487,12 +550,16 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
             .collect();
         for chunk in todo.chunks(run.options.concurrency.max(1)) {
             let results = apply_chunk(run, spec, chunk, false).await;
-            for ((id, time), item) in chunk.iter().zip(results) {
-                let stop = item.result == "failed" && item.captured != Some(Store::Dead);
+            for ((id, time), mut item) in chunk.iter().zip(results) {
+                let mut stop = item.result == "failed" && item.captured != Some(Store::Dead);
                 if item.result == "failed" {
                     report.failed += 1;
                 } else {
                     report.upserts += 1;
+                }
+                if !run.options.dry_run {
+                    run.cursors.note_outcome(spec.module, &item);
+                    stop = hold(run, spec, &mut item, stop);
                 }
                 report.items.push(item);
                 if stop {
@@ -526,6 +593,33 @@ fn stop_on_read_error(report: &mut ModuleReport, e: ZohoError) -> Result<(), Rec
     tracing::warn!(module = %report.module, error = %e, "reconciliation could not read Zoho; the cursor stays");
     report.stopped = Some(format!("zoho: {e}"));
     Ok(())
+}
+
+/// Counts the runs a replayable failure of one record version stopped the module and says
+/// whether it still stops it (see [`HOLD_RUNS`]). A hold begins only once the failure is in the
+/// retry store; a capture that failed keeps the plain stop (the next run captures it again).
+fn hold(run: &mut Run<'_>, spec: ModuleSpec, item: &mut Item, stop: bool) -> bool {
+    let cursor = run.cursors.modules.entry(spec.module.to_owned()).or_default();
+    let previous = cursor.held.take();
+    if !stop {
+        return false;
+    }
+    if item.captured != Some(Store::Pending) {
+        return true;
+    }
+    let runs = previous.filter(|h| h.is(&item.zoho_id, &item.time)).map_or(1, |h| h.runs + 1);
+    if runs > HOLD_RUNS {
+        tracing::warn!(module = spec.module, zoho_id = %item.zoho_id, runs, "a replayable failure stopped reconciliation {HOLD_RUNS} times; passing it, the worker owns it");
+        item.result = "passed".into();
+        if let Some(error) = &mut item.error {
+            error.push_str(&format!(
+                "; failed in {runs} runs in a row: passed, the worker retries it from the retry store"
+            ));
+        }
+        return false;
+    }
+    cursor.held = Some(Held { id: item.zoho_id.clone(), time: item.time.clone(), runs });
+    true
 }
 
 /// Applies a chunk of records concurrently (at most `concurrency` at a time) and returns one
@@ -571,7 +665,15 @@ async fn apply_chunk(run: &Run<'_>, spec: ModuleSpec, chunk: &[(String, String)]
             Err((err, call)) => {
                 item.result = "failed".into();
                 item.error = Some(format!("{}: {}", err.code(), err));
-                item.captured = capture_failure(run, call.as_ref(), &err).await;
+                // The version that holds its module was captured when the hold began: once is
+                // enough (the worker retries it).
+                let held =
+                    run.cursors.modules.get(spec.module).and_then(|c| c.held.as_ref()).is_some_and(|h| h.is(id, time));
+                item.captured = if held && !delete && err.retry().is_replayable() {
+                    Some(Store::Pending)
+                } else {
+                    capture_failure(run, call.as_ref(), &err).await
+                };
             }
         }
         item
@@ -749,6 +851,24 @@ async fn webhook_failures(run: &mut Run<'_>, report: &mut ModuleReport) -> Resul
             latest = Some(time);
             continue;
         }
+        // Zoho lists a delivery our webhook refused with a 422 (bad data): that failure is
+        // recorded already, and only a change in Zoho can cure it (the changed-records step,
+        // which ran before this one, tries every newer version).
+        if let Some(failed_version) = run.cursors.poison.get(&poison_key(&module, &id)) {
+            report.items.push(Item {
+                action: "upsert",
+                endpoint: spec.upsert.map(Endpoint::name).unwrap_or(spec.entity.name()).to_owned(),
+                zoho_id: id.clone(),
+                time: time.clone(),
+                result: "skipped".into(),
+                error: Some(format!(
+                    "failed permanently at Modified_Time {failed_version} and is in the dead store; it is tried again when the record changes in Zoho"
+                )),
+                captured: None,
+            });
+            latest = Some(time);
+            continue;
+        }
         let items = apply_chunk(run, *spec, &[(id.clone(), time.clone())], false).await;
         let item = items.into_iter().next().expect("one item per record");
         let stop = item.result == "failed" && item.captured != Some(Store::Dead);
@@ -756,6 +876,9 @@ async fn webhook_failures(run: &mut Run<'_>, report: &mut ModuleReport) -> Resul
             report.failed += 1;
         } else {
             report.upserts += 1;
+        }
+        if !run.options.dry_run {
+            run.cursors.note_outcome(spec.module, &item);
         }
         report.items.push(item);
         if stop {

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Harness, student, student_id};
+use common::{Harness, deadlock, student, student_id};
 use shared::capture::{FailureSink, RetrySchedule, Store};
 use shared::webhook::Endpoint;
 use worker::reconcile::{self, CursorFuture, CursorStore, Cursors, FileCursorStore, Options, ReconcileError};
@@ -313,4 +313,198 @@ async fn the_budget_bounds_zoho_calls_and_the_next_run_continues() {
     assert!(applied > 0 && applied < 10, "{applied}");
     let rest = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &options()).await.unwrap();
     assert_eq!(rest.modules[1].upserts, 10 - applied, "{:?}", rest.modules[1].items);
+}
+
+/// A student whose city is longer than Moodle's column (a poison record).
+fn with_long_city(n: usize, modified: &str) -> serde_json::Value {
+    let mut record = student(n, modified);
+    record["City"] = "C".repeat(300).into();
+    record
+}
+
+fn moodle_calls_for(h: &Harness, zoho_id: &str) -> usize {
+    h.moodle
+        .calls_to("local_mzi_update_student")
+        .iter()
+        .filter(|c| c.field("student[zoho_student_id]") == Some(zoho_id))
+        .count()
+}
+
+#[tokio::test]
+async fn a_value_moodle_cannot_store_answers_422_goes_dead_at_once_and_replay_brings_it_in_after_the_fix() {
+    let h = Harness::start(0).await;
+    let id = student_id(5);
+    h.sim.insert_records("BTEC_Students", [with_long_city(5, "2026-01-01T00:00:00+00:00")]);
+    let (status, body) = h.webhook(Endpoint::StudentUpdated, &id).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "moodle_value_refused");
+    assert_eq!(body["error"]["retryable"], false);
+    let reason = body["error"]["message"].as_str().unwrap();
+    assert!(
+        reason.contains("longer than its database column") && reason.contains("correct the value in Zoho"),
+        "{reason}"
+    );
+    assert!(!body.to_string().contains("private value"), "no value from Moodle's debuginfo: {body}");
+    assert_eq!(body["captured"]["store"], "dead");
+
+    // Straight to the dead store with its reason: no retry is burnt on it.
+    assert!(h.sink.list(Store::Pending, 10).await.unwrap().is_empty());
+    let dead = h.sink.list(Store::Dead, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    let message = &dead[0].message;
+    assert_eq!((message.attempts, message.dead_reason.as_deref()), (1, Some("not_retryable")));
+    assert_eq!(message.error.code, "moodle_value_refused");
+    assert!(message.error.message.contains("longer than its database column"), "{:?}", message.error);
+    assert!(drain(&h.app, h.sink.as_ref(), Store::Pending, NO_DELAY, &everything()).await.unwrap().is_empty());
+    assert_eq!(moodle_calls_for(&h, &id), 1, "tried once, by the webhook");
+
+    // Not fixed yet: a replay keeps it in the dead store, with the latest error.
+    let kept = drain(&h.app, h.sink.as_ref(), Store::Dead, NO_DELAY, &everything()).await.unwrap();
+    assert_eq!(kept[0].disposition, Disposition::KeptInDead);
+
+    // An administrator widens the column (or the value is corrected in Zoho): replay applies it.
+    h.model.lock().unwrap().city_column = None;
+    let replayed = drain(&h.app, h.sink.as_ref(), Store::Dead, NO_DELAY, &everything()).await.unwrap();
+    assert_eq!(replayed[0].disposition, Disposition::Applied);
+    assert!(h.sink.list(Store::Dead, 10).await.unwrap().is_empty());
+    assert_eq!(h.writes(&id, "created"), 1);
+}
+
+#[tokio::test]
+async fn a_deadlock_keeps_the_retry_path_where_a_value_too_long_does_not() {
+    let h = Harness::start(2).await;
+    h.moodle.set_fault(Some(deadlock()));
+    let (status, body) = h.webhook(Endpoint::StudentUpdated, &student_id(1)).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["captured"]["store"], "pending");
+    assert_eq!(body["error"]["code"], "moodle_transient");
+    h.moodle.set_fault(Some(common::value_too_long()));
+    let (status, body) = h.webhook(Endpoint::StudentUpdated, &student_id(2)).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["captured"]["store"], "dead");
+    h.moodle.set_fault(None);
+    // The deadlock clears on the worker's next attempt.
+    let report = drain(&h.app, h.sink.as_ref(), Store::Pending, NO_DELAY, &everything()).await.unwrap();
+    assert_eq!(report.len(), 1);
+    assert_eq!((report[0].zoho_id.as_str(), &report[0].disposition), (student_id(1).as_str(), &Disposition::Applied));
+}
+
+#[tokio::test]
+async fn a_poison_record_is_recorded_once_the_cursor_moves_past_it_and_a_change_in_zoho_retries_it() {
+    let h = Harness::start(0).await;
+    h.sim.insert_records(
+        "BTEC_Students",
+        (1..=5).map(|n| {
+            let modified = format!("2026-01-01T10:00:{n:02}+00:00");
+            if n == 3 { with_long_city(n, &modified) } else { student(n, &modified) }
+        }),
+    );
+    let poison = student_id(3);
+    let store = cursor_store(&h);
+    let opts = Options { concurrency: 1, ..options() };
+    let first = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &opts).await.unwrap();
+    let students = &first.modules[1];
+    assert_eq!((students.upserts, students.failed), (4, 1), "{:?}", students.items);
+    assert_eq!(students.stopped, None, "the cursor moves past a permanent failure");
+    assert_eq!(h.writes(&student_id(5), "created"), 1, "the record after it is applied");
+    let dead = h.sink.list(Store::Dead, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].message.zoho_id.as_str(), dead[0].message.error.code.as_str()),
+        (poison.as_str(), "moodle_value_refused")
+    );
+    assert!(h.sink.list(Store::Pending, 10).await.unwrap().is_empty(), "no retry burnt on it");
+    let saved = store.load().await.unwrap();
+    assert_eq!(
+        saved.poison.get(&format!("BTEC_Students/{poison}")).map(String::as_str),
+        Some("2026-01-01T10:00:03+00:00")
+    );
+
+    // Later runs do not try the same version again, not even from Zoho's failed-delivery list
+    // (which lists it because the webhook answered 422).
+    h.sim.add_webhook_failure("BTEC_Students", &poison, "http_status_422");
+    let again = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &opts).await.unwrap();
+    assert_eq!(again.failed(), 0, "{:?}", again.webhook_failures);
+    assert_eq!(again.webhook_failures.items[0].result, "skipped");
+    assert_eq!(moodle_calls_for(&h, &poison), 1, "recorded once, tried once");
+    assert_eq!(h.sink.list(Store::Dead, 10).await.unwrap().len(), 1);
+
+    // Corrected in Zoho (a new Modified_Time): the next run applies it and clears the entry.
+    let mut fixed = student(3, "");
+    fixed["City"] = "Amman".into();
+    h.sim.put_record("BTEC_Students", fixed);
+    let cured = reconcile::run(&h.app, &store, Some(h.sink.as_ref()), &opts).await.unwrap();
+    assert_eq!((cured.modules[1].upserts, cured.modules[1].failed), (1, 0), "{:?}", cured.modules[1].items);
+    assert_eq!(h.writes(&poison, "created"), 1);
+    assert!(store.load().await.unwrap().poison.is_empty());
+}
+
+/// A sink that counts what is put in it (the spool keeps one file per record, so it cannot).
+#[derive(Debug)]
+struct CountingSink {
+    inner: Arc<shared::capture::SpoolSink>,
+    puts: AtomicUsize,
+}
+
+impl FailureSink for CountingSink {
+    fn kind(&self) -> &'static str {
+        "spool"
+    }
+    fn put<'a>(
+        &'a self,
+        store: Store,
+        message: &'a shared::capture::CapturedWebhook,
+        delay_seconds: u32,
+    ) -> shared::capture::SinkFuture<'a, String> {
+        self.puts.fetch_add(1, Ordering::SeqCst);
+        self.inner.put(store, message, delay_seconds)
+    }
+    fn list(&self, store: Store, max: usize) -> shared::capture::SinkFuture<'_, Vec<shared::capture::Stored>> {
+        self.inner.list(store, max)
+    }
+    fn remove<'a>(&'a self, store: Store, handle: &'a str) -> shared::capture::SinkFuture<'a, ()> {
+        self.inner.remove(store, handle)
+    }
+    fn release<'a>(&'a self, store: Store, handle: &'a str) -> shared::capture::SinkFuture<'a, ()> {
+        self.inner.release(store, handle)
+    }
+}
+
+#[tokio::test]
+async fn a_failure_that_only_looks_transient_holds_the_cursor_a_few_runs_then_the_worker_owns_it() {
+    let h = Harness::start(5).await;
+    let store = cursor_store(&h);
+    let stuck = student_id(3);
+    // Moodle with debugging off: a dml_write_exception without debuginfo, every time, for one
+    // record (what a value too long for its column looks like on a production site).
+    let model = h.model.clone();
+    let refused = stuck.clone();
+    h.moodle.respond_with("local_mzi_update_student", move |call| {
+        let id = call.field("student[zoho_student_id]").unwrap_or_default().to_owned();
+        if id == refused {
+            return shared::testkit::Reply::exception("dmlwriteexception", "Error writing to database");
+        }
+        model.lock().unwrap().writes.push(("local_mzi_update_student".into(), id.clone(), "created".into()));
+        shared::testkit::Reply::json(serde_json::json!({"status": "created", "id": 1, "zoho_id": id}))
+    });
+    let sink = CountingSink { inner: h.sink.clone(), puts: AtomicUsize::new(0) };
+    let opts = Options { concurrency: 1, ..options() };
+    for run in 1..=reconcile::HOLD_RUNS {
+        let report = reconcile::run(&h.app, &store, Some(&sink), &opts).await.unwrap();
+        let stopped = report.modules[1].stopped.as_deref().unwrap_or_default();
+        assert!(stopped.contains(&stuck), "run {run} holds at the record: {:?}", report.modules[1]);
+    }
+    assert_eq!(sink.puts.load(Ordering::SeqCst), 1, "captured once for the worker, not once per run");
+    assert_eq!(h.writes(&student_id(4), "created"), 0, "held in order meanwhile");
+
+    let passed = reconcile::run(&h.app, &store, Some(&sink), &opts).await.unwrap();
+    assert_eq!(passed.modules[1].stopped, None, "{:?}", passed.modules[1]);
+    assert_eq!(passed.modules[1].items.iter().find(|i| i.zoho_id == stuck).unwrap().result, "passed");
+    assert_eq!((h.writes(&student_id(4), "created"), h.writes(&student_id(5), "created")), (1, 1));
+    let pending = h.sink.list(Store::Pending, 10).await.unwrap();
+    assert_eq!(pending.len(), 1, "the worker owns it");
+    assert_eq!(pending[0].message.zoho_id, stuck);
+    let after = reconcile::run(&h.app, &store, Some(&sink), &opts).await.unwrap();
+    assert!(after.modules[1].items.is_empty(), "not tried again: {:?}", after.modules[1].items);
+    assert_eq!(sink.puts.load(Ordering::SeqCst), 1);
 }

@@ -40,34 +40,33 @@ async fn receive_event(client: &aws_sdk_sqs::Client, url: &str) -> SqsEvent {
     event
 }
 
-#[tokio::test]
-async fn retry_queue_then_dead_letter_queue_then_replay() {
-    let Some(endpoint) = std::env::var("MOTO_ENDPOINT").ok().filter(|v| !v.is_empty()) else {
-        eprintln!("SKIPPED: MOTO_ENDPOINT is not set (make test starts moto and sets it)");
-        return;
-    };
-    let client = sqs_client(&endpoint).await;
+/// A retry queue and a dead-letter queue of their own in moto, and the sink over them.
+async fn queues(endpoint: &str) -> (aws_sdk_sqs::Client, String, Arc<dyn FailureSink>) {
+    let client = sqs_client(endpoint).await;
     let suffix = fastrand::u32(..);
-    let retry = client
-        .create_queue()
-        .queue_name(format!("retry-{suffix}"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    let dead = client
-        .create_queue()
-        .queue_name(format!("dead-{suffix}"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let mut urls = Vec::new();
+    for name in ["retry", "dead"] {
+        let created = client.create_queue().queue_name(format!("{name}-{suffix}")).send().await.unwrap();
+        urls.push(created.queue_url().unwrap().to_owned());
+    }
+    let (retry, dead) = (urls[0].clone(), urls[1].clone());
     let sink: Arc<dyn FailureSink> =
         Arc::new(SqsSink::new(client.clone(), QueueUrls { retry: retry.clone(), dead_letter: dead.clone() }));
+    (client, retry, sink)
+}
+
+fn moto_endpoint() -> Option<String> {
+    let endpoint = std::env::var("MOTO_ENDPOINT").ok().filter(|v| !v.is_empty());
+    if endpoint.is_none() {
+        eprintln!("SKIPPED: MOTO_ENDPOINT is not set (make test starts moto and sets it)");
+    }
+    endpoint
+}
+
+#[tokio::test]
+async fn retry_queue_then_dead_letter_queue_then_replay() {
+    let Some(endpoint) = moto_endpoint() else { return };
+    let (client, retry, sink) = queues(&endpoint).await;
 
     let h = Harness::start(2).await;
     let app =
@@ -118,4 +117,47 @@ async fn retry_queue_then_dead_letter_queue_then_replay() {
     let response = worker::handle_sqs(&app, sink.as_ref(), schedule, event).await;
     assert_eq!(response.batch_item_failures.len(), 1);
     assert_eq!(response.batch_item_failures[0].item_identifier, "m-1");
+}
+
+#[tokio::test]
+async fn a_poison_record_goes_straight_to_the_dead_letter_queue_with_its_reason_and_replays_after_the_fix() {
+    let Some(endpoint) = moto_endpoint() else { return };
+    let (client, retry, sink) = queues(&endpoint).await;
+    let h = Harness::start(0).await;
+    let id = student_id(4);
+    let mut record = common::student(4, "2026-01-01T00:00:00+00:00");
+    record["City"] = "C".repeat(300).into();
+    h.sim.insert_records("BTEC_Students", [record]);
+    let app =
+        App::with_failure_sink(testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url()), Some(sink.clone()));
+    let request = testkit::zoho_webhook("student_updated", &id, "BTEC_Students");
+    let response = shared::webhook::handle(
+        &app,
+        dashboard_sync::FUNCTION,
+        worker::processor_for(Endpoint::StudentUpdated),
+        request,
+    )
+    .await;
+    let (status, body) = testkit::response_json(&response);
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "moodle_value_refused");
+    assert_eq!(body["captured"], serde_json::json!({"store": "dead", "sink": "sqs"}));
+
+    assert!(receive_event(&client, &retry).await.records.is_empty(), "nothing in the retry queue: no retry burnt");
+    let listed = sink.list(Store::Dead, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let message = &listed[0].message;
+    assert_eq!((message.attempts, message.dead_reason.as_deref()), (1, Some("not_retryable")));
+    assert_eq!(message.error.code, "moodle_value_refused");
+    assert!(message.error.message.contains("longer than its database column"), "{:?}", message.error);
+    sink.release(Store::Dead, &listed[0].handle).await.unwrap();
+
+    h.model.lock().unwrap().city_column = None;
+    let schedule = RetrySchedule { max_attempts: 3, base_delay_seconds: 0 };
+    let everything = Selection { ignore_delay: true, max: 100, ..Selection::default() };
+    let replayed = worker::drain(&app, sink.as_ref(), Store::Dead, schedule, &everything).await.unwrap();
+    assert_eq!(replayed.len(), 1);
+    assert_eq!(replayed[0].disposition, Disposition::Applied);
+    assert!(sink.list(Store::Dead, 10).await.unwrap().is_empty(), "the dead-letter queue is empty");
+    assert_eq!(h.writes(&id, "created"), 1);
 }

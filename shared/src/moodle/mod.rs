@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use error::MoodleError;
+pub use error::{MoodleError, StoredValueFault};
 pub use settings::{MoodleSettings, MoodleTarget};
 
 use crate::telemetry::{self, PlannedCall};
@@ -112,13 +112,7 @@ pub fn decode_response(function: &str, status: u16, content_type: &str, body: &[
     if let Some(object) = value.as_object()
         && object.contains_key("exception")
     {
-        let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
-        return Err(MoodleError::Exception {
-            function: function.to_owned(),
-            exception: text("exception").unwrap_or_else(|| "unknown".to_owned()),
-            errorcode: text("errorcode").filter(|c| !c.is_empty()),
-            message: text("message").unwrap_or_default(),
-        });
+        return Err(MoodleError::from_exception(function, object));
     }
     Ok(value)
 }

@@ -39,6 +39,29 @@ pub struct PluginModel {
     pub rows: HashMap<String, (String, bool)>,
     /// Every applied upsert/delete: (function, zoho id, status).
     pub writes: Vec<(String, String, String)>,
+    /// Width of the `city` column (`char(255)` in install.xml); `None` once an administrator
+    /// has widened it. A longer value fails as PostgreSQL fails it.
+    pub city_column: Option<usize>,
+}
+
+/// The answer of Moodle (debugging on) to a value longer than its `varchar` column.
+pub fn value_too_long() -> Reply {
+    Reply::json(json!({
+        "exception": "dml_write_exception",
+        "errorcode": "dmlwriteexception",
+        "message": "Error writing to database",
+        "debuginfo": "ERROR:  value too long for type character varying(255)\nUPDATE mdl_local_mzi_students SET city = $1 WHERE id = $2\n[array (0 => 'private value')]"
+    }))
+}
+
+/// The answer of Moodle (debugging on) to a deadlock: a repeat succeeds.
+pub fn deadlock() -> Reply {
+    Reply::json(json!({
+        "exception": "dml_write_exception",
+        "errorcode": "dmlwriteexception",
+        "message": "Error writing to database",
+        "debuginfo": "ERROR:  deadlock detected\nDETAIL:  Process 4711 waits for ShareLock on transaction 12"
+    }))
 }
 
 pub struct Harness {
@@ -59,7 +82,7 @@ impl Harness {
         );
         let sim = Simulator::start(records).await.unwrap();
         let moodle = StandInMoodle::start().await;
-        let model = Arc::new(Mutex::new(PluginModel::default()));
+        let model = Arc::new(Mutex::new(PluginModel { city_column: Some(255), ..PluginModel::default() }));
         model_plugin(&moodle, &model);
         let spool = std::env::temp_dir().join(format!("mzi-nothing-lost-{}", fastrand::u64(..)));
         let sink = Arc::new(SpoolSink::new(&spool));
@@ -101,6 +124,10 @@ pub fn model_plugin(moodle: &StandInMoodle, model: &Arc<Mutex<PluginModel>>) {
         let id = call.field("student[zoho_student_id]").unwrap_or_default().to_owned();
         let modified = call.field("student[zoho_modified_time]").unwrap_or_default().to_owned();
         let mut model = m.lock().unwrap();
+        let city = call.field("student[city]").unwrap_or_default().chars().count();
+        if model.city_column.is_some_and(|width| city > width) {
+            return value_too_long();
+        }
         let status = match model.rows.get(&id) {
             None => "created",
             Some((time, deleted)) if *time == modified && !deleted => "unchanged",
