@@ -58,7 +58,7 @@ Example:
 ";
 
 if ($options['help']) {
-    echo $help;
+    cli_writeln($help);
     exit(0);
 }
 if ($options['retire'] && $options['restore']) {
