@@ -406,7 +406,7 @@ async fn call_until_done(app: &App, function: &str, body: &Value) -> (Result<Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_shuffled_modified_time_keeps_the_newest_values_for_every_entity() {
-    let Some((url, token)) = live_moodle() else { return };
+    let Some((url, token)) = testkit::live_moodle() else { return };
     let run = run_digits();
     let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
     let app = App::new(testkit::live_settings(&url, &token, &zoho.base_url()));
