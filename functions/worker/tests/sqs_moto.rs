@@ -63,6 +63,14 @@ fn moto_endpoint() -> Option<String> {
     endpoint
 }
 
+/// One `student_updated` webhook through the edge, as Zoho sends it: the answer's status and body.
+async fn deliver_student_updated(app: &App, id: &str) -> (u16, serde_json::Value) {
+    let request = testkit::zoho_webhook("student_updated", id, "BTEC_Students");
+    let processor = worker::processor_for(Endpoint::StudentUpdated);
+    let response = shared::webhook::handle(app, dashboard_sync::FUNCTION, processor, request).await;
+    testkit::response_json(&response)
+}
+
 #[tokio::test]
 async fn retry_queue_then_dead_letter_queue_then_replay() {
     let Some(endpoint) = moto_endpoint() else { return };
@@ -73,15 +81,7 @@ async fn retry_queue_then_dead_letter_queue_then_replay() {
         App::with_failure_sink(testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url()), Some(sink.clone()));
     let id = student_id(1);
     h.moodle_down(true);
-    let request = testkit::zoho_webhook("student_updated", &id, "BTEC_Students");
-    let response = shared::webhook::handle(
-        &app,
-        dashboard_sync::FUNCTION,
-        worker::processor_for(Endpoint::StudentUpdated),
-        request,
-    )
-    .await;
-    let (status, body) = testkit::response_json(&response);
+    let (status, body) = deliver_student_updated(&app, &id).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["captured"]["sink"], "sqs");
 
@@ -130,15 +130,7 @@ async fn a_poison_record_goes_straight_to_the_dead_letter_queue_with_its_reason_
     h.sim.insert_records("BTEC_Students", [record]);
     let app =
         App::with_failure_sink(testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url()), Some(sink.clone()));
-    let request = testkit::zoho_webhook("student_updated", &id, "BTEC_Students");
-    let response = shared::webhook::handle(
-        &app,
-        dashboard_sync::FUNCTION,
-        worker::processor_for(Endpoint::StudentUpdated),
-        request,
-    )
-    .await;
-    let (status, body) = testkit::response_json(&response);
+    let (status, body) = deliver_student_updated(&app, &id).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "moodle_value_refused");
     assert_eq!(body["captured"], serde_json::json!({"store": "dead", "sink": "sqs"}));
