@@ -332,6 +332,19 @@ fn accept(app: &App, endpoint: Endpoint, request: &Request, body: event::RawBody
     if body.decoded_len_at_least() > limit {
         return Err(RequestError::new(413, "payload_too_large", format!("the body is larger than {limit} bytes")));
     }
+    // Zoho does not compress webhook bodies, and decompressing would let a small request grow
+    // past the limit: a compressed body is refused, not inflated.
+    if let Some(encoding) = request.headers().get(header::CONTENT_ENCODING) {
+        let identity = encoding.to_str().is_ok_and(|e| e.trim().is_empty() || e.trim().eq_ignore_ascii_case("identity"));
+        if !identity {
+            return Err(RequestError::new(
+                415,
+                "unsupported_content_encoding",
+                "content-encoding: send the body uncompressed (no gzip, deflate or br)",
+            )
+            .with_field("content-encoding"));
+        }
+    }
     let bytes = body.decode()?;
     if bytes.len() > limit {
         return Err(RequestError::new(413, "payload_too_large", format!("the body is larger than {limit} bytes")));
