@@ -89,16 +89,6 @@ impl Outcome {
     /// `{"status", "endpoint", "zoho_id", "actions", "reason"?}`; in plan mode also
     /// `"mode": "plan"` and the Moodle calls that were not made.
     pub fn to_json(&self, call: &WebhookCall, planned: Option<Vec<PlannedCall>>) -> Value {
-        if let Some(code) = self.refusal {
-            let message = self.reason.clone().unwrap_or_default();
-            return json!({
-                "error": {"code": code, "message": message, "retryable": false},
-                "status": self.status,
-                "endpoint": call.endpoint.name(),
-                "zoho_id": call.zoho_id,
-                "actions": self.actions,
-            });
-        }
         let mut body = json!({
             "status": self.status,
             "endpoint": call.endpoint.name(),
@@ -107,6 +97,11 @@ impl Outcome {
         });
         if let Some(reason) = &self.reason {
             body["reason"] = reason.clone().into();
+        }
+        if let Some(code) = self.refusal {
+            // Answered 409 with the edge's usual error shape, so Zoho's log and a person read it
+            // like any other refusal.
+            body["error"] = json!({"code": code, "message": self.reason.clone().unwrap_or_default(), "retryable": false});
         }
         if let Some(planned) = planned {
             body["mode"] = "plan".into();
