@@ -235,7 +235,12 @@ impl Settings {
             webhook: WebhookSettings {
                 secrets,
                 max_body_bytes: 64 * 1024,
-                deadline_margin: Duration::from_millis(integer(source, "WEBHOOK_DEADLINE_MARGIN_MS", 3_000, 500..=60_000)?),
+                deadline_margin: Duration::from_millis(integer(
+                    source,
+                    "WEBHOOK_DEADLINE_MARGIN_MS",
+                    3_000,
+                    500..=60_000,
+                )?),
                 local_budget: Duration::from_millis(integer(source, "WEBHOOK_BUDGET_MS", 22_000, 100..=900_000)?),
             },
             moodle: MoodleSettings { target, timeout: seconds(source, "MOODLE_TIMEOUT_SECONDS", 20)? },
@@ -263,9 +268,7 @@ fn webhook_secret(source: &Source, name: &'static str) -> Result<Secret, ConfigE
     if value.chars().count() < MIN_SECRET_CHARS {
         return Err(ConfigError::Invalid {
             name,
-            reason: format!(
-                "must be at least {MIN_SECRET_CHARS} characters; generate one with `openssl rand -hex 32`"
-            ),
+            reason: format!("must be at least {MIN_SECRET_CHARS} characters; generate one with `openssl rand -hex 32`"),
         });
     }
     Ok(Secret::new(value))
@@ -288,7 +291,11 @@ fn validate_url(name: &'static str, value: &str) -> Result<String, ConfigError> 
         return Err(invalid("must not contain a user name or password"));
     }
     let loopback = host.eq_ignore_ascii_case("localhost")
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

@@ -306,26 +306,117 @@ fn refused_shapes() -> Vec<(&'static str, &'static str, String, &'static str, &'
     let m = "BTEC_Students";
     vec![
         ("id zero", json, format!(r#"{{"zoho_id":"0","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
-        ("id all zeros", json, format!(r#"{{"zoho_id":"0000000000","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
-        ("id leading zero", json, format!(r#"{{"zoho_id":"0{id}","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
+        (
+            "id all zeros",
+            json,
+            format!(r#"{{"zoho_id":"0000000000","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id leading zero",
+            json,
+            format!(r#"{{"zoho_id":"0{id}","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
         ("id 21 digits", json, format!(r#"{{"zoho_id":"1{id}0","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
-        ("id with plus sign", json, format!(r#"{{"zoho_id":"+{id}","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
-        ("id with minus sign", json, format!(r#"{{"zoho_id":"-{id}","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
-        ("id with spaces", json, format!(r#"{{"zoho_id":" {id} ","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
-        ("id as a JSON number", json, format!(r#"{{"zoho_id":{id},"module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
+        (
+            "id with plus sign",
+            json,
+            format!(r#"{{"zoho_id":"+{id}","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id with minus sign",
+            json,
+            format!(r#"{{"zoho_id":"-{id}","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id with spaces",
+            json,
+            format!(r#"{{"zoho_id":" {id} ","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id as a JSON number",
+            json,
+            format!(r#"{{"zoho_id":{id},"module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
         ("id under the key id", json, format!(r#"{{"id":"{id}","module":"{m}"}}"#), "", "unexpected_field", Some("id")),
-        ("id twice under two keys", json, format!(r#"{{"zoho_id":"{id}","id":"{id}","module":"{m}"}}"#), "", "unexpected_field", Some("id")),
-        ("id inside a data array", json, format!(r#"{{"data":[{{"id":"{id}"}}]}}"#), "", "unexpected_field", Some("data")),
-        ("an extra key", json, format!(r#"{{"zoho_id":"{id}","module":"{m}","Name":"x"}}"#), "", "unexpected_field", Some("Name")),
+        (
+            "id twice under two keys",
+            json,
+            format!(r#"{{"zoho_id":"{id}","id":"{id}","module":"{m}"}}"#),
+            "",
+            "unexpected_field",
+            Some("id"),
+        ),
+        (
+            "id inside a data array",
+            json,
+            format!(r#"{{"data":[{{"id":"{id}"}}]}}"#),
+            "",
+            "unexpected_field",
+            Some("data"),
+        ),
+        (
+            "an extra key",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":"{m}","Name":"x"}}"#),
+            "",
+            "unexpected_field",
+            Some("Name"),
+        ),
         ("id in the query", json, String::new(), "zoho_id=5398830000100000001", "unexpected_query", Some("zoho_id")),
-        ("a query beside the body", json, format!(r#"{{"zoho_id":"{id}","module":"{m}"}}"#), "debug=1", "unexpected_query", Some("debug")),
+        (
+            "a query beside the body",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":"{m}"}}"#),
+            "debug=1",
+            "unexpected_query",
+            Some("debug"),
+        ),
         ("module missing", json, format!(r#"{{"zoho_id":"{id}"}}"#), "", "missing_module", Some("module")),
-        ("module of another endpoint", json, format!(r#"{{"zoho_id":"{id}","module":"BTEC_Classes"}}"#), "", "module_mismatch", Some("module")),
-        ("module not a string", json, format!(r#"{{"zoho_id":"{id}","module":1}}"#), "", "invalid_module", Some("module")),
+        (
+            "module of another endpoint",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":"BTEC_Classes"}}"#),
+            "",
+            "module_mismatch",
+            Some("module"),
+        ),
+        (
+            "module not a string",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":1}}"#),
+            "",
+            "invalid_module",
+            Some("module"),
+        ),
         ("id missing", json, format!(r#"{{"module":"{m}"}}"#), "", "missing_id", Some("zoho_id")),
         ("form id zero", form, format!("zoho_id=0&module={m}"), "", "invalid_id", Some("zoho_id")),
         ("form key id", form, format!("id={id}&module={m}"), "", "unexpected_field", Some("id")),
-        ("form id repeated", form, format!("zoho_id={id}&zoho_id={id}&module={m}"), "", "duplicate_key", Some("zoho_id")),
+        (
+            "form id repeated",
+            form,
+            format!("zoho_id={id}&zoho_id={id}&module={m}"),
+            "",
+            "duplicate_key",
+            Some("zoho_id"),
+        ),
         ("form without module", form, format!("zoho_id={id}"), "", "missing_module", Some("module")),
     ]
 }
@@ -339,7 +430,8 @@ async fn refused_shapes_name_the_field_before_any_zoho_request_or_token_mint() {
     let app = App::new(settings);
     let secret = ("x-webhook-secret", TEST_WEBHOOK_SECRET);
     for (label, content_type, body, query, code, field) in refused_shapes() {
-        let mut request = testkit::event("POST", "student_deleted", &[("content-type", content_type), secret], Some(&body));
+        let mut request =
+            testkit::event("POST", "student_deleted", &[("content-type", content_type), secret], Some(&body));
         if !query.is_empty() {
             let uri: lambda_http::http::Uri =
                 format!("{}student_deleted?{query}", webhook::PATH_PREFIX).parse().unwrap();

@@ -14,7 +14,8 @@ use shared::testkit::{self, ConnectionCounter, Reply, StandInMoodle, TEST_WEBHOO
 use shared::webhook::{self, Function, Outcome, ProcessFuture, Processor, WebhookCall};
 
 const PATH: &str = "/api/v1/webhooks/student-dashboard/student_deleted";
-const GZIP_JSON: &str = "H4sIAAAAAAACA6tWqsrPyI/PTFGyUlAyNba0sDA2AAJDAwgwVNJRUMrNTynNSQUpcApxdY4PLilNSc0rKVaqBQDQeLp9PQAAAA==";
+const GZIP_JSON: &str =
+    "H4sIAAAAAAACA6tWqsrPyI/PTFGyUlAyNba0sDA2AAJDAwgwVNJRUMrNTynNSQUpcApxdY4PLilNSc0rKVaqBQDQeLp9PQAAAA==";
 const DEFLATE_JSON: &str = "eJyrVqrKz8iPz0xRslJQMjW2tLAwNgACQwMIMFTSUVDKzU8pzUkFKXAKcXWODy4pTUnNKylWqgUA9t0RCA==";
 /// `zoho_id=…&module=BTEC_Students&note=caf\xe9`: Latin-1, not UTF-8.
 const LATIN1_FORM: &str = "em9ob19pZD01Mzk4ODMwMDAwMTAwMDAwMDAxJm1vZHVsZT1CVEVDX1N0dWRlbnRzJm5vdGU9Y2Fm6Q==";
@@ -48,17 +49,53 @@ type Case = (&'static str, Vec<(String, String)>, String, bool, u16, &'static st
 fn awkward_bodies() -> Vec<Case> {
     let json_ct = ("content-type", "application/json");
     let form_ct = ("content-type", "application/x-www-form-urlencoded");
-    let big_plain = format!(r#"{{"zoho_id":"5398830000100000001","module":"BTEC_Students","pad":"{}"}}"#, "x".repeat(70_000));
+    let big_plain =
+        format!(r#"{{"zoho_id":"5398830000100000001","module":"BTEC_Students","pad":"{}"}}"#, "x".repeat(70_000));
     vec![
-        ("binary body, binary type", headers(&[("content-type", "image/png")]), PNG.into(), true, 415, "unsupported_media_type"),
-        ("binary body, octet-stream", headers(&[("content-type", "application/octet-stream")]), PNG.into(), true, 415, "unsupported_media_type"),
+        (
+            "binary body, binary type",
+            headers(&[("content-type", "image/png")]),
+            PNG.into(),
+            true,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "binary body, octet-stream",
+            headers(&[("content-type", "application/octet-stream")]),
+            PNG.into(),
+            true,
+            415,
+            "unsupported_media_type",
+        ),
         ("binary body declared JSON", headers(&[json_ct]), PNG.into(), true, 400, "invalid_json"),
         ("binary body without a type", headers(&[]), PNG.into(), true, 400, "invalid_body"),
         ("Latin-1 form body", headers(&[form_ct]), LATIN1_FORM.into(), true, 400, "invalid_body"),
         ("Latin-1 form body declared JSON", headers(&[json_ct]), LATIN1_FORM.into(), true, 400, "invalid_json"),
-        ("gzip JSON", headers(&[json_ct, ("content-encoding", "gzip")]), GZIP_JSON.into(), true, 415, "unsupported_content_encoding"),
-        ("deflate JSON", headers(&[json_ct, ("content-encoding", "deflate")]), DEFLATE_JSON.into(), true, 415, "unsupported_content_encoding"),
-        ("br JSON", headers(&[json_ct, ("content-encoding", "br")]), GZIP_JSON.into(), true, 415, "unsupported_content_encoding"),
+        (
+            "gzip JSON",
+            headers(&[json_ct, ("content-encoding", "gzip")]),
+            GZIP_JSON.into(),
+            true,
+            415,
+            "unsupported_content_encoding",
+        ),
+        (
+            "deflate JSON",
+            headers(&[json_ct, ("content-encoding", "deflate")]),
+            DEFLATE_JSON.into(),
+            true,
+            415,
+            "unsupported_content_encoding",
+        ),
+        (
+            "br JSON",
+            headers(&[json_ct, ("content-encoding", "br")]),
+            GZIP_JSON.into(),
+            true,
+            415,
+            "unsupported_content_encoding",
+        ),
         ("gzip JSON without its header", headers(&[json_ct]), GZIP_JSON.into(), true, 400, "invalid_json"),
         ("deflate without any header", headers(&[]), DEFLATE_JSON.into(), true, 400, "invalid_body"),
         ("oversize, base64", headers(&[json_ct]), "QUFB".repeat(24_000), true, 413, "payload_too_large"),

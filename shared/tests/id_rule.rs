@@ -14,10 +14,8 @@ fn read(path: &str) -> String {
 #[test]
 fn the_plugin_validator_allows_exactly_our_length() {
     let ws = read("moodle_plugin/classes/local/ws.php");
-    let signature = ws
-        .lines()
-        .find(|l| l.contains("public static function zoho_id("))
-        .expect("ws::zoho_id exists in the plugin");
+    let signature =
+        ws.lines().find(|l| l.contains("public static function zoho_id(")).expect("ws::zoho_id exists in the plugin");
     let max: usize = signature
         .split("$max = ")
         .nth(1)

@@ -125,7 +125,10 @@ async fn every_delete_endpoint_deletes_only_what_zoho_has_deleted() {
         let (status, body) = rig.webhook(endpoint, &id).await;
         assert_eq!(status, 200, "{endpoint} deleted: {body}");
         let confirm = &body["actions"][0];
-        assert_eq!((confirm["step"].as_str(), confirm["result"].as_str()), (Some(&*format!("zoho.confirm_deleted {module}")), Some("not_found")));
+        assert_eq!(
+            (confirm["step"].as_str(), confirm["result"].as_str()),
+            (Some(&*format!("zoho.confirm_deleted {module}")), Some("not_found"))
+        );
         assert_eq!(rig.deletes_sent(endpoint), 1);
 
         // 5. Zoho answers "not found" ambiguously (400 INVALID_DATA, then 404): the deleted list
@@ -166,7 +169,14 @@ async fn a_delete_costs_one_zoho_read() {
 async fn reconciliation_confirms_before_it_deletes() {
     let rig = Rig::start().await;
     let cursor = FileCursorStore { path: rig.spool.join("cursor.json") };
-    let options = Options { dry_run: false, budget: 10_000, since: None, concurrency: 2, webhook_failures: false, deadline: None };
+    let options = Options {
+        dry_run: false,
+        budget: 10_000,
+        since: None,
+        concurrency: 2,
+        webhook_failures: false,
+        deadline: None,
+    };
     let gone = rig.seeded(Endpoint::StudentDeleted);
     let seed = zoho_sim::load_seed_dir(testkit::workspace_root().join("fixtures/zoho")).unwrap();
     let restored_row = seed["BTEC_Students"][1].clone();
@@ -190,9 +200,8 @@ async fn reconciliation_confirms_before_it_deletes() {
     }
     let report = reconcile::run(&rig.app, &cursor, Some(rig.sink.as_ref()), &options).await.unwrap();
     let students = report.modules.iter().find(|m| m.module == "BTEC_Students").unwrap();
-    let result_of = |id: &str| {
-        students.items.iter().find(|i| i.zoho_id == id && i.action == "delete").map(|i| i.result.clone())
-    };
+    let result_of =
+        |id: &str| students.items.iter().find(|i| i.zoho_id == id && i.action == "delete").map(|i| i.result.clone());
     assert_eq!(result_of(&gone).as_deref(), Some("ok"), "{:?}", students.items);
     assert_eq!(result_of(&restored).as_deref(), Some("refused"), "{:?}", students.items);
     assert_eq!((students.deletes, students.refused, students.failed), (1, 1, 0));

@@ -269,7 +269,9 @@ pub async fn delete(app: &App, entity: Entity, id: &ZohoId, trail: &mut Trail) -
     entity.delete_function().ok_or(SyncError::NotImplemented { endpoint: entity.name() })?;
     let module = entity.module();
     let presence = app.zoho.presence(module, id).await?;
-    trail.push(Action::new(format!("zoho.confirm_deleted {module}"), presence.as_str()).with_detail(json!({"zoho_id": id})));
+    trail.push(
+        Action::new(format!("zoho.confirm_deleted {module}"), presence.as_str()).with_detail(json!({"zoho_id": id})),
+    );
     let refusal = match &presence {
         zoho::Presence::Gone(_) => None,
         zoho::Presence::Exists => Some(Refusal {

@@ -88,8 +88,11 @@ pub fn parse(
         .with_field(ID_KEY));
     };
     let Value::String(id_text) = id_value else {
-        return Err(RequestError::bad_request("invalid_id", "zoho_id must be a string of digits, e.g. \"5398830000000000001\"")
-            .with_field(ID_KEY));
+        return Err(RequestError::bad_request(
+            "invalid_id",
+            "zoho_id must be a string of digits, e.g. \"5398830000000000001\"",
+        )
+        .with_field(ID_KEY));
     };
     let zoho_id = ZohoId::parse(id_text).map_err(|e| {
         let code = if e == ZohoIdError::MergeFieldNotSubstituted { "unsubstituted_merge_field" } else { "invalid_id" };

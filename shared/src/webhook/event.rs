@@ -44,9 +44,11 @@ impl RawBody<'_> {
     pub fn decode(&self) -> Result<Cow<'_, [u8]>, RequestError> {
         match self {
             RawBody::Plain(bytes) => Ok(Cow::Borrowed(bytes)),
-            RawBody::Base64(text) => base64::engine::general_purpose::STANDARD.decode(text).map(Cow::Owned).map_err(|_| {
-                RequestError::bad_request("invalid_base64", "the body is marked base64-encoded but is not base64")
-            }),
+            RawBody::Base64(text) => {
+                base64::engine::general_purpose::STANDARD.decode(text).map(Cow::Owned).map_err(|_| {
+                    RequestError::bad_request("invalid_base64", "the body is marked base64-encoded but is not base64")
+                })
+            }
         }
     }
 }

@@ -20,7 +20,6 @@ pub use body::WebhookPayload;
 pub use endpoint::{Endpoint, Function, HEALTH, PATH_PREFIX};
 pub use response::{Action, Outcome, OutcomeStatus};
 
-
 use crate::app::App;
 use crate::error::SyncError;
 use crate::ids::ZohoId;
@@ -326,7 +325,12 @@ async fn route(
 /// Everything that can refuse a request with a 4xx, in this order: the secret and the size limit
 /// on the raw request (a body over the limit is not decoded or read further), then the body
 /// decoded (base64) and parsed once, against the endpoint's strict contract (`body`).
-fn accept(app: &App, endpoint: Endpoint, request: &Request, body: event::RawBody<'_>) -> Result<WebhookCall, RequestError> {
+fn accept(
+    app: &App,
+    endpoint: Endpoint,
+    request: &Request,
+    body: event::RawBody<'_>,
+) -> Result<WebhookCall, RequestError> {
     auth::verify(request.headers(), &app.settings.webhook.secrets)?;
     let limit = app.settings.webhook.max_body_bytes;
     if body.decoded_len_at_least() > limit {
@@ -335,7 +339,8 @@ fn accept(app: &App, endpoint: Endpoint, request: &Request, body: event::RawBody
     // Zoho does not compress webhook bodies, and decompressing would let a small request grow
     // past the limit: a compressed body is refused, not inflated.
     if let Some(encoding) = request.headers().get(header::CONTENT_ENCODING) {
-        let identity = encoding.to_str().is_ok_and(|e| e.trim().is_empty() || e.trim().eq_ignore_ascii_case("identity"));
+        let identity =
+            encoding.to_str().is_ok_and(|e| e.trim().is_empty() || e.trim().eq_ignore_ascii_case("identity"));
         if !identity {
             return Err(RequestError::new(
                 415,

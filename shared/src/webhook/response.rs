@@ -101,7 +101,8 @@ impl Outcome {
         if let Some(code) = self.refusal {
             // Answered 409 with the edge's usual error shape, so Zoho's log and a person read it
             // like any other refusal.
-            body["error"] = json!({"code": code, "message": self.reason.clone().unwrap_or_default(), "retryable": false});
+            body["error"] =
+                json!({"code": code, "message": self.reason.clone().unwrap_or_default(), "retryable": false});
         }
         if let Some(planned) = planned {
             body["mode"] = "plan".into();

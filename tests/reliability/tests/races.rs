@@ -238,7 +238,8 @@ async fn live_moodle_keeps_one_row_and_refuses_stale_updates() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "stale", "an older Modified_Time after a newer one: {body}");
 
-    // Deleting twice at once: one row, soft-deleted.
+    // Deleting at once, once Zoho no longer has the record: one row, soft-deleted.
+    assert!(zoho_newer.delete_record("BTEC_Students", &id));
     let tasks: Vec<_> = (0..DELIVERIES)
         .map(|_| {
             let (app, processor, id) = (app.clone(), processor.clone(), id.clone());
