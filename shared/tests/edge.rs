@@ -297,9 +297,11 @@ impl Processor for ConfirmedDelete {
     }
 }
 
-/// Every body shape the strict contract refuses, on `student_deleted`: (label, content type,
-/// body, query, code, field).
-fn refused_shapes() -> Vec<(&'static str, &'static str, String, &'static str, &'static str, Option<&'static str>)> {
+/// (label, content type, body, query, code, field)
+type RefusedShape = (&'static str, &'static str, String, &'static str, &'static str, Option<&'static str>);
+
+/// Every body shape the strict contract refuses, on `student_deleted`.
+fn refused_shapes() -> Vec<RefusedShape> {
     let json = "application/json";
     let form = "application/x-www-form-urlencoded";
     let id = "5398830000100000001";

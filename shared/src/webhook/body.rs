@@ -215,7 +215,9 @@ mod tests {
     fn refused_shapes_name_the_field() {
         let json = Some("application/json");
         let form = Some("application/x-www-form-urlencoded");
-        let cases: &[(Option<&str>, &str, &[(&str, &str)], &str, Option<&str>)] = &[
+        // (content type, body, query, code, field)
+        type Case<'a> = (Option<&'a str>, &'a str, &'a [(&'a str, &'a str)], &'a str, Option<&'a str>);
+        let cases: &[Case] = &[
             (None, "", &[], "missing_id", Some("zoho_id")),
             (json, "{}", &[], "missing_id", Some("zoho_id")),
             (json, r#"{"module":"BTEC"}"#, &[], "missing_id", Some("zoho_id")),
