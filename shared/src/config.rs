@@ -84,6 +84,13 @@ pub struct WebhookSettings {
     /// The current secret first; during a rotation the previous one is accepted too.
     pub secrets: Vec<Secret>,
     pub max_body_bytes: usize,
+    /// Every invocation stops its work this long before Lambda's deadline (the context's
+    /// `deadline`), leaving time to keep the event for a retry and answer
+    /// (`WEBHOOK_DEADLINE_MARGIN_MS`, default 3000).
+    pub deadline_margin: Duration,
+    /// The budget of an invocation that has no Lambda deadline (tests, local runs without a
+    /// context): `WEBHOOK_BUDGET_MS`, default 22000 (the template's 25 s timeout minus the margin).
+    pub local_budget: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,17 +173,11 @@ impl Settings {
             source.get(name).map(Secret::new).ok_or(ConfigError::MissingSecret { name })
         };
 
-        let mut secrets = vec![secret("WEBHOOK_SECRET")?];
-        if let Some(previous) = source.get("WEBHOOK_SECRET_PREVIOUS") {
-            secrets.push(Secret::new(previous));
-        }
-        for (name, value) in [("WEBHOOK_SECRET", &secrets[0])] {
-            if value.expose().len() < 16 {
-                return Err(ConfigError::Invalid {
-                    name,
-                    reason: "must be at least 16 characters; generate one with `openssl rand -hex 32`".into(),
-                });
-            }
+        // The previous secret is accepted exactly like the current one, so it is held to the same
+        // rule: a weak old secret would be a weak door during every rotation.
+        let mut secrets = vec![webhook_secret(source, "WEBHOOK_SECRET")?];
+        if source.get("WEBHOOK_SECRET_PREVIOUS").is_some() {
+            secrets.push(webhook_secret(source, "WEBHOOK_SECRET_PREVIOUS")?);
         }
 
         let target = match source.get("MOODLE_URL") {
@@ -193,7 +194,17 @@ impl Settings {
         let api_domain = source.get("ZOHO_API_DOMAIN").map(|u| validate_url("ZOHO_API_DOMAIN", u)).transpose()?;
 
         Ok(Settings {
-            webhook: WebhookSettings { secrets, max_body_bytes: 64 * 1024 },
+            webhook: WebhookSettings {
+                secrets,
+                max_body_bytes: 64 * 1024,
+                deadline_margin: Duration::from_millis(integer(
+                    source,
+                    "WEBHOOK_DEADLINE_MARGIN_MS",
+                    3_000,
+                    500..=60_000,
+                )?),
+                local_budget: Duration::from_millis(integer(source, "WEBHOOK_BUDGET_MS", 22_000, 100..=900_000)?),
+            },
             moodle: MoodleSettings { target, timeout: seconds(source, "MOODLE_TIMEOUT_SECONDS", 20)? },
             zoho: ZohoSettings {
                 client_id: secret("ZOHO_CLIENT_ID")?,
@@ -210,14 +221,52 @@ impl Settings {
     }
 }
 
-fn validate_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
-    let trimmed = value.trim_end_matches('/');
-    let scheme_ok = trimmed.starts_with("https://") || trimmed.starts_with("http://");
-    if !scheme_ok || trimmed.len() <= "https://".len() || trimmed.contains(char::is_whitespace) {
+/// The minimum strength of a webhook secret: Zoho sends it in a header on every delivery, so it
+/// must not be guessable.
+const MIN_SECRET_CHARS: usize = 16;
+
+fn webhook_secret(source: &Source, name: &'static str) -> Result<Secret, ConfigError> {
+    let value = source.get(name).ok_or(ConfigError::MissingSecret { name })?;
+    if value.chars().count() < MIN_SECRET_CHARS {
         return Err(ConfigError::Invalid {
             name,
-            reason: "must be an http(s) URL such as https://host.example".into(),
+            reason: format!("must be at least {MIN_SECRET_CHARS} characters; generate one with `openssl rand -hex 32`"),
         });
+    }
+    Ok(Secret::new(value))
+}
+
+/// A base URL: `https://` everywhere, plain `http://` only for a loopback host (a local Moodle,
+/// the Zoho simulator, moto), since the Moodle token and Zoho's OAuth credentials travel in these
+/// requests. No credentials in the URL. Returned without a trailing slash.
+fn validate_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid { name, reason: reason.to_owned() };
+    let trimmed = value.trim_end_matches('/');
+    if trimmed.contains(char::is_whitespace) {
+        return Err(invalid("must be an https URL such as https://host.example (it contains a space)"));
+    }
+    let url = reqwest::Url::parse(trimmed).map_err(|_| invalid("must be an https URL such as https://host.example"))?;
+    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
+        return Err(invalid("must be an https URL such as https://host.example (no host)"));
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("must not contain a user name or password"));
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(invalid(
+                "must use https:// (plain http:// is allowed only for a loopback host such as 127.0.0.1 or localhost)",
+            ));
+        }
+        _ => return Err(invalid("must be an https URL such as https://host.example")),
     }
     Ok(trimmed.to_owned())
 }
@@ -346,6 +395,70 @@ mod tests {
         let mut pairs = minimal();
         pairs.push(("MOODLE_TIMEOUT_SECONDS", "0"));
         assert!(Settings::from_source(&Source::from_pairs(pairs)).is_err());
+    }
+
+    #[test]
+    fn urls_must_be_https_outside_loopback_and_the_error_names_the_variable() {
+        for name in ["MOODLE_URL", "ZOHO_ACCOUNTS_URL", "ZOHO_API_DOMAIN"] {
+            for (url, ok) in [
+                ("https://moodle.example.edu", true),
+                ("https://moodle.example.edu/", true),
+                ("http://127.0.0.1:8085", true),
+                ("http://127.9.9.9", true),
+                ("http://localhost:9000", true),
+                ("http://LOCALHOST", true),
+                ("http://[::1]:8080", true),
+                ("http://moodle.example.edu", false),
+                ("http://10.0.0.5", false),
+                ("http://127.0.0.1.example.com", false),
+                ("http://localhost.example.com", false),
+                ("ftp://moodle.example.edu", false),
+                ("https://", false),
+                ("moodle.example.edu", false),
+                ("https://user:pass@moodle.example.edu", false),
+                ("https://moodle example.edu", false),
+            ] {
+                let mut pairs = minimal();
+                pairs.push((name, url));
+                pairs.push(("MOODLE_TOKEN", "abc"));
+                let result = Settings::from_source(&Source::from_pairs(pairs));
+                match (ok, result) {
+                    (true, Ok(_)) => {}
+                    (false, Err(ConfigError::Invalid { name: named, reason })) => {
+                        assert_eq!(named, name, "{url}");
+                        assert!(!url.starts_with("http://") || reason.contains("https://"), "{name}={url}: {reason}");
+                    }
+                    (expected, other) => panic!("{name}={url}: expected ok={expected}, got {other:?}"),
+                }
+            }
+        }
+        let mut pairs = minimal();
+        pairs.push(("MOODLE_URL", "http://moodle.example.edu"));
+        pairs.push(("MOODLE_TOKEN", "abc"));
+        let message = Settings::from_source(&Source::from_pairs(pairs)).unwrap_err().to_string();
+        assert!(message.contains("MOODLE_URL") && message.contains("https://"), "{message}");
+    }
+
+    #[test]
+    fn the_previous_secret_is_held_to_the_same_rule() {
+        let mut pairs = minimal();
+        pairs.push(("WEBHOOK_SECRET_PREVIOUS", "old"));
+        let err = Settings::from_source(&Source::from_pairs(pairs)).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "WEBHOOK_SECRET_PREVIOUS", .. }), "{err:?}");
+        let mut pairs = minimal();
+        pairs.push(("WEBHOOK_SECRET_PREVIOUS", "  "));
+        assert_eq!(Settings::from_source(&Source::from_pairs(pairs)).unwrap().webhook.secrets.len(), 1);
+    }
+
+    #[test]
+    fn the_time_budget_settings_have_defaults_and_bounds() {
+        let settings = Settings::from_source(&Source::from_pairs(minimal())).unwrap();
+        assert_eq!(settings.webhook.deadline_margin, Duration::from_millis(3_000));
+        assert_eq!(settings.webhook.local_budget, Duration::from_millis(22_000));
+        let mut pairs = minimal();
+        pairs.push(("WEBHOOK_DEADLINE_MARGIN_MS", "100"));
+        let err = Settings::from_source(&Source::from_pairs(pairs)).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "WEBHOOK_DEADLINE_MARGIN_MS", .. }));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub enum SyncError {
     /// The endpoint is routed and authenticated, but its processing is not built yet.
     #[error("endpoint {endpoint} is not implemented yet")]
     NotImplemented { endpoint: &'static str },
+    /// The invocation's time budget (below the Lambda timeout) ran out while `waiting_for` had not
+    /// answered; the work was stopped so that the event can be kept for a retry in time.
+    #[error("the request's time budget of {budget_ms} ms ran out while waiting for {waiting_for}")]
+    DeadlineExceeded { budget_ms: u64, waiting_for: String },
 }
 
 impl SyncError {
@@ -36,6 +40,7 @@ impl SyncError {
             SyncError::InvalidRecord { .. } => Retry::Never,
             SyncError::Incomplete { source, .. } => source.retry(),
             SyncError::NotImplemented { .. } => Retry::AfterFix,
+            SyncError::DeadlineExceeded { .. } => Retry::Now,
         }
     }
 
@@ -48,6 +53,7 @@ impl SyncError {
             SyncError::InvalidRecord { .. } => 422,
             SyncError::Incomplete { source, .. } => source.http_status(),
             SyncError::NotImplemented { .. } => 501,
+            SyncError::DeadlineExceeded { .. } => 503,
         }
     }
 
@@ -59,6 +65,7 @@ impl SyncError {
             SyncError::InvalidRecord { code, .. } => code,
             SyncError::Incomplete { code, .. } => code,
             SyncError::NotImplemented { .. } => "not_implemented",
+            SyncError::DeadlineExceeded { .. } => "deadline_exceeded",
         }
     }
 }

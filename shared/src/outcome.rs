@@ -1,4 +1,4 @@
-//! What processing one webhook did: applied, skipped or stale, with the steps it took. The sync
+//! What processing one webhook did: applied, skipped, stale or refused, with the steps it took. The sync
 //! returns it; the webhook edge turns it into the JSON answer (`webhook::response`).
 
 use serde::Serialize;
@@ -13,6 +13,11 @@ pub enum OutcomeStatus {
     Skipped,
     /// Moodle already holds a newer version of the record.
     Stale,
+    /// The change was refused as a final answer, with a code and a reason, and nothing changed:
+    /// a delete of a record that Zoho still has (`record_still_exists`), or one Zoho could not
+    /// confirm (`delete_not_confirmed`). Answered 409; not kept for a retry, since repeating it
+    /// gives the same answer until Zoho's data changes (and then Zoho sends a new webhook).
+    Refused,
 }
 
 impl OutcomeStatus {
@@ -21,6 +26,7 @@ impl OutcomeStatus {
             OutcomeStatus::Ok => "ok",
             OutcomeStatus::Skipped => "skipped",
             OutcomeStatus::Stale => "stale",
+            OutcomeStatus::Refused => "refused",
         }
     }
 }
@@ -50,18 +56,31 @@ pub struct Outcome {
     pub status: OutcomeStatus,
     pub actions: Vec<Action>,
     pub reason: Option<String>,
+    /// The error code of a [`OutcomeStatus::Refused`] outcome.
+    pub refusal: Option<&'static str>,
 }
 
 impl Outcome {
     pub fn ok(actions: Vec<Action>) -> Self {
-        Self { status: OutcomeStatus::Ok, actions, reason: None }
+        Self { status: OutcomeStatus::Ok, actions, reason: None, refusal: None }
     }
 
     pub fn skipped(reason: impl Into<String>, actions: Vec<Action>) -> Self {
-        Self { status: OutcomeStatus::Skipped, actions, reason: Some(reason.into()) }
+        Self { status: OutcomeStatus::Skipped, actions, reason: Some(reason.into()), refusal: None }
     }
 
     pub fn stale(reason: impl Into<String>, actions: Vec<Action>) -> Self {
-        Self { status: OutcomeStatus::Stale, actions, reason: Some(reason.into()) }
+        Self { status: OutcomeStatus::Stale, actions, reason: Some(reason.into()), refusal: None }
+    }
+
+    /// The same outcome with a reason for people (e.g. what was kept).
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// A final refusal: `code` for the JSON error, `reason` for people.
+    pub fn refused(code: &'static str, reason: impl Into<String>, actions: Vec<Action>) -> Self {
+        Self { status: OutcomeStatus::Refused, actions, reason: Some(reason.into()), refusal: Some(code) }
     }
 }

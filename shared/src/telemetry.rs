@@ -40,6 +40,9 @@ pub struct RequestScope {
     zoho_calls: AtomicU32,
     moodle_calls: AtomicU32,
     planned: Mutex<Vec<PlannedCall>>,
+    /// The remote call started last (`Zoho GET BTEC_Students/…`, `Moodle local_mzi_…`), so that
+    /// a request that runs out of time can say which call it was waiting for.
+    last_call: Mutex<Option<String>>,
 }
 
 tokio::task_local! {
@@ -67,16 +70,36 @@ impl RequestScope {
     pub fn planned_calls(&self) -> Vec<PlannedCall> {
         self.planned.lock().map(|p| p.clone()).unwrap_or_default()
     }
+
+    /// The remote call started last, if any (names a module, record id or web-service function;
+    /// never a token or a field value).
+    pub fn last_call(&self) -> Option<String> {
+        self.last_call.lock().ok().and_then(|c| c.clone())
+    }
+
+    fn note_call(&self, label: String) {
+        if let Ok(mut last) = self.last_call.lock() {
+            *last = Some(label);
+        }
+    }
 }
 
-/// Counts one HTTP request to Zoho (token mints included) in the current scope, if any.
-pub fn count_zoho_call() {
-    let _ = SCOPE.try_with(|s| s.zoho_calls.fetch_add(1, Ordering::Relaxed));
+/// Counts one HTTP request to Zoho (token mints included) in the current scope, if any, and
+/// notes it as the call in flight. `operation` is e.g. `GET BTEC_Students/123`.
+pub fn count_zoho_call(operation: &str) {
+    let _ = SCOPE.try_with(|s| {
+        s.zoho_calls.fetch_add(1, Ordering::Relaxed);
+        s.note_call(format!("Zoho {operation}"));
+    });
 }
 
-/// Counts one Moodle web-service request in the current scope, if any.
-pub fn count_moodle_call() {
-    let _ = SCOPE.try_with(|s| s.moodle_calls.fetch_add(1, Ordering::Relaxed));
+/// Counts one Moodle web-service request in the current scope, if any, and notes it as the call
+/// in flight.
+pub fn count_moodle_call(function: &str) {
+    let _ = SCOPE.try_with(|s| {
+        s.moodle_calls.fetch_add(1, Ordering::Relaxed);
+        s.note_call(format!("Moodle {function}"));
+    });
 }
 
 /// Records a call plan mode did not make.

@@ -160,14 +160,14 @@ async fn other_body_shapes_are_accepted() {
         "POST",
         "student_deleted",
         &[("content-type", "application/x-www-form-urlencoded"), secret],
-        Some("id=42&module=BTEC_Students"),
+        Some("zoho_id=42&module=BTEC_Students"),
     );
     assert_eq!(send(&app, form).await.0, 200);
     let lowercase_header = testkit::event(
         "POST",
         "student_deleted",
         &[("X-WEBHOOK-SECRET", TEST_WEBHOOK_SECRET)],
-        Some(r#"{"zoho_id":"43"}"#),
+        Some(r#"{"zoho_id":"43","module":"BTEC_Students"}"#),
     );
     assert_eq!(send(&app, lowercase_header).await.0, 200);
 
@@ -193,7 +193,8 @@ async fn base64_bodies_and_rest_stage_prefixes_are_handled() {
         "stageVariables": null,
         "requestContext": {"accountId": "1", "resourceId": "r", "stage": "Prod", "requestId": "x", "identity": {"sourceIp": "203.0.113.1"},
                            "resourcePath": "/api/v1/webhooks/student-dashboard/{proxy+}", "httpMethod": "POST", "apiId": "a", "path": "/Prod/api/v1/webhooks/student-dashboard/student_deleted"},
-        "body": "em9ob19pZD01Mzk4ODMwMDAwMTAwMDAwMDAx",
+        // zoho_id=5398830000100000001&module=BTEC_Students
+        "body": "em9ob19pZD01Mzk4ODMwMDAwMTAwMDAwMDAxJm1vZHVsZT1CVEVDX1N0dWRlbnRz",
         "isBase64Encoded": true
     });
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
@@ -278,4 +279,189 @@ async fn not_implemented_processing_answers_501() {
     let (status, body) = testkit::response_json(&response);
     assert_eq!(status, 501);
     assert_eq!(body["error"]["code"], "not_implemented");
+}
+
+/// The real delete path (`sync::delete`: confirm with Zoho, then Moodle), for tests that must
+/// see whether Zoho was asked.
+struct ConfirmedDelete;
+
+impl Processor for ConfirmedDelete {
+    fn process<'a>(&'a self, app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
+        Box::pin(async move {
+            let mut trail = shared::sync::Trail::new();
+            match shared::sync::delete(app, shared::sync::Entity::Student, &call.zoho_id, &mut trail).await? {
+                shared::sync::Deletion::Applied(_) => Ok(Outcome::ok(trail.actions)),
+                shared::sync::Deletion::Refused(refusal) => Ok(refusal.into_outcome(trail)),
+            }
+        })
+    }
+}
+
+/// (label, content type, body, query, code, field)
+type RefusedShape = (&'static str, &'static str, String, &'static str, &'static str, Option<&'static str>);
+
+/// Every body shape the strict contract refuses, on `student_deleted`.
+fn refused_shapes() -> Vec<RefusedShape> {
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let id = "5398830000100000001";
+    let m = "BTEC_Students";
+    vec![
+        ("id zero", json, format!(r#"{{"zoho_id":"0","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
+        (
+            "id all zeros",
+            json,
+            format!(r#"{{"zoho_id":"0000000000","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id leading zero",
+            json,
+            format!(r#"{{"zoho_id":"0{id}","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        ("id 21 digits", json, format!(r#"{{"zoho_id":"1{id}0","module":"{m}"}}"#), "", "invalid_id", Some("zoho_id")),
+        (
+            "id with plus sign",
+            json,
+            format!(r#"{{"zoho_id":"+{id}","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id with minus sign",
+            json,
+            format!(r#"{{"zoho_id":"-{id}","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id with spaces",
+            json,
+            format!(r#"{{"zoho_id":" {id} ","module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        (
+            "id as a JSON number",
+            json,
+            format!(r#"{{"zoho_id":{id},"module":"{m}"}}"#),
+            "",
+            "invalid_id",
+            Some("zoho_id"),
+        ),
+        ("id under the key id", json, format!(r#"{{"id":"{id}","module":"{m}"}}"#), "", "unexpected_field", Some("id")),
+        (
+            "id twice under two keys",
+            json,
+            format!(r#"{{"zoho_id":"{id}","id":"{id}","module":"{m}"}}"#),
+            "",
+            "unexpected_field",
+            Some("id"),
+        ),
+        (
+            "id inside a data array",
+            json,
+            format!(r#"{{"data":[{{"id":"{id}"}}]}}"#),
+            "",
+            "unexpected_field",
+            Some("data"),
+        ),
+        (
+            "an extra key",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":"{m}","Name":"x"}}"#),
+            "",
+            "unexpected_field",
+            Some("Name"),
+        ),
+        ("id in the query", json, String::new(), "zoho_id=5398830000100000001", "unexpected_query", Some("zoho_id")),
+        (
+            "a query beside the body",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":"{m}"}}"#),
+            "debug=1",
+            "unexpected_query",
+            Some("debug"),
+        ),
+        ("module missing", json, format!(r#"{{"zoho_id":"{id}"}}"#), "", "missing_module", Some("module")),
+        (
+            "module of another endpoint",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":"BTEC_Classes"}}"#),
+            "",
+            "module_mismatch",
+            Some("module"),
+        ),
+        (
+            "module not a string",
+            json,
+            format!(r#"{{"zoho_id":"{id}","module":1}}"#),
+            "",
+            "invalid_module",
+            Some("module"),
+        ),
+        ("id missing", json, format!(r#"{{"module":"{m}"}}"#), "", "missing_id", Some("zoho_id")),
+        ("form id zero", form, format!("zoho_id=0&module={m}"), "", "invalid_id", Some("zoho_id")),
+        ("form key id", form, format!("id={id}&module={m}"), "", "unexpected_field", Some("id")),
+        (
+            "form id repeated",
+            form,
+            format!("zoho_id={id}&zoho_id={id}&module={m}"),
+            "",
+            "duplicate_key",
+            Some("zoho_id"),
+        ),
+        ("form without module", form, format!("zoho_id={id}"), "", "missing_module", Some("module")),
+    ]
+}
+
+#[tokio::test]
+async fn refused_shapes_name_the_field_before_any_zoho_request_or_token_mint() {
+    let moodle = StandInMoodle::start().await;
+    let zoho = testkit::ConnectionCounter::start().await;
+    let mut settings = testkit::settings(Some(moodle.base_url()), zoho.base_url());
+    settings.webhook.local_budget = std::time::Duration::from_millis(400);
+    let app = App::new(settings);
+    let secret = ("x-webhook-secret", TEST_WEBHOOK_SECRET);
+    for (label, content_type, body, query, code, field) in refused_shapes() {
+        let mut request =
+            testkit::event("POST", "student_deleted", &[("content-type", content_type), secret], Some(&body));
+        if !query.is_empty() {
+            let uri: lambda_http::http::Uri =
+                format!("{}student_deleted?{query}", webhook::PATH_PREFIX).parse().unwrap();
+            *request.uri_mut() = uri;
+        }
+        let response = webhook::handle(&app, Function::DashboardSync, &ConfirmedDelete, request).await;
+        let (status, answer) = testkit::response_json(&response);
+        assert_eq!(status, 400, "{label}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{label}: {answer}");
+        assert_eq!(answer["error"]["field"].as_str(), field, "{label}: {answer}");
+        if let Some(field) = field {
+            assert!(answer["error"]["message"].as_str().unwrap().contains(field), "{label}: {answer}");
+        }
+    }
+    assert_eq!(zoho.connections(), 0, "a refused request reached Zoho (a record read or a token mint)");
+    assert!(moodle.calls().is_empty(), "a refused request reached Moodle");
+
+    // The control: the same stand-in does count a well-formed webhook's first Zoho request (the
+    // token mint), so the zero above means something. It never answers, so the budget ends it.
+    let response = webhook::handle(
+        &app,
+        Function::DashboardSync,
+        &ConfirmedDelete,
+        testkit::zoho_webhook("student_deleted", "5398830000100000001", "BTEC_Students"),
+    )
+    .await;
+    let (status, answer) = testkit::response_json(&response);
+    assert_eq!((status, answer["error"]["code"].as_str()), (503, Some("deadline_exceeded")), "{answer}");
+    assert!(zoho.connections() >= 1);
+    assert!(moodle.calls().is_empty());
 }

@@ -191,17 +191,25 @@ async fn a_zoho_failure_is_retryable_and_a_unit_zoho_lacks_is_skipped() {
 #[tokio::test]
 async fn delete_twice_is_success_and_a_marked_definition_is_refused() {
     let env = env().await;
+    // While Zoho still has the unit, the delete is refused and Moodle is not called.
+    let (status, body) = post(&env, "btec_definition_deleted", RECORDED_UNIT).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("record_still_exists")), "{body}");
+    assert!(env.moodle.calls().is_empty());
+    assert!(env.zoho.delete_record("BTEC", RECORDED_UNIT));
+    env.zoho.reset_log();
     env.moodle.respond_once(DELETE, Reply::fixture(&format!("{DELETE}.deleted")));
     env.moodle.respond_once(DELETE, Reply::fixture(&format!("{DELETE}.again")));
     let (first, body1) = post(&env, "btec_definition_deleted", RECORDED_UNIT).await;
     let (second, body2) = post(&env, "btec_definition_deleted", RECORDED_UNIT).await;
     assert_eq!((first, second), (200, 200), "{body1} {body2}");
-    assert_eq!(body1["actions"][0]["result"], "deleted");
-    assert_eq!(body2["actions"][0]["result"], "absent");
+    assert_eq!(body1["actions"][0]["result"], "not_found", "{body1}");
+    assert_eq!(body1["actions"][1]["result"], "deleted");
+    assert_eq!(body2["actions"][1]["result"], "absent");
     let calls = env.moodle.calls_to(DELETE);
     assert_eq!(calls[0].fields, [("zoho_unit_id".to_owned(), RECORDED_UNIT.to_owned())]);
-    assert_eq!(env.zoho.stats().gets, 0, "a delete does not read the record Zoho has deleted");
+    assert_eq!(env.zoho.stats().gets, 2, "a delete costs one Zoho read");
 
+    assert!(env.zoho.delete_record("BTEC", SEED_UNIT));
     env.moodle.respond(
         DELETE,
         Reply::json(json!({
@@ -230,6 +238,11 @@ async fn sample_events_are_handled() {
         // The sample carries the local-dev secret; the tests' settings use the test secret.
         event["headers"]["x-webhook-secret"] = json!(testkit::TEST_WEBHOOK_SECRET);
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        if name.ends_with("_deleted") {
+            // A delete is applied only once Zoho no longer has the record.
+            let body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+            env.zoho.delete_record("BTEC", body["zoho_id"].as_str().unwrap());
+        }
         let (status, body) =
             testkit::response_json(&handle(&env.app, btec_units::FUNCTION, &btec_units::BtecUnits, request).await);
         assert_eq!(status, 200, "{name}: {body}");

@@ -99,13 +99,19 @@ async fn live_definition_in_grading_order_updated_in_place_and_deleted() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "no_criteria");
 
-    // Delete, then again: deleted, then absent; both success.
+    // While Zoho still has the unit, a delete is refused and Moodle keeps the definition.
+    let (status, body) = post(&app, "btec_definition_deleted", &unit).await;
+    eprintln!("btec_definition_deleted (still in Zoho): {status} {body}");
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("record_still_exists")), "{body}");
+
+    // Deleted in Zoho, then the webhook twice: deleted, then absent; both success.
+    assert!(zoho.delete_record("BTEC", &unit));
     let (status, body) = post(&app, "btec_definition_deleted", &unit).await;
     eprintln!("btec_definition_deleted: {status} {body}");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["actions"][0]["result"], "deleted", "{body}");
+    assert_eq!(body["actions"][1]["result"], "deleted", "{body}");
     let (status, body) = post(&app, "btec_definition_deleted", &unit).await;
     eprintln!("btec_definition_deleted (again): {status} {body}");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["actions"][0]["result"], "absent", "{body}");
+    assert_eq!(body["actions"][1]["result"], "absent", "{body}");
 }

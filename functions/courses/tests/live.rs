@@ -198,13 +198,23 @@ async fn class_updated_creates_the_course_with_staff_teacher_and_students_in_a_r
         eprintln!("MOODLE_CHECK_TOKEN not set: participants checked through the plugin's answers only");
     }
 
-    // 4. Delete twice: soft, idempotent, course kept.
+    // 4. Refused while Zoho has the class; deleted in Zoho, then twice: soft, idempotent,
+    //    course kept.
+    let (status, refused) = common::send(&app, Endpoint::ClassDeleted, &class_id).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("record_still_exists")), "{refused}");
+    assert!(sim.delete_record("BTEC_Classes", &class_id));
     let (status, deleted) = common::send(&app, Endpoint::ClassDeleted, &class_id).await;
     assert_eq!(status, 200, "{deleted}");
     assert!(deleted["reason"].as_str().unwrap().contains(&format!("Moodle course {course} is kept")), "{deleted}");
     let (status, again) = common::send(&app, Endpoint::ClassDeleted, &class_id).await;
     assert_eq!(status, 200, "{again}");
-    assert_eq!(common::steps(&again), [(common::DELETE.to_owned(), "unchanged".to_owned())]);
+    assert_eq!(
+        common::steps(&again),
+        [
+            ("zoho.confirm_deleted BTEC_Classes".to_owned(), "not_found".to_owned()),
+            (common::DELETE.to_owned(), "unchanged".to_owned())
+        ]
+    );
     if site.check_token.is_some() {
         let courses = site
             .core("core_course_get_courses_by_field", &[("field", "id".into()), ("value", course.to_string())])

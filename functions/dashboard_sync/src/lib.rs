@@ -1,8 +1,8 @@
 //! The eleven student-dashboard webhooks: students, registrations, payments, grades, requests.
 //!
 //! Upserts re-read the record from Zoho and sync it through `shared::sync` (parents first when the
-//! plugin reports one missing); deletes send only the webhook's id, since the record is gone from
-//! Zoho, and are idempotent in the plugin.
+//! plugin reports one missing); deletes first confirm with Zoho that the record is gone
+//! (`shared::sync::delete`), then send only the id, and are idempotent in the plugin.
 
 use shared::sync::{self, Entity, Trail};
 use shared::webhook::{Endpoint, Function, Outcome, ProcessFuture, Processor, WebhookCall};
@@ -15,7 +15,7 @@ pub const FUNCTION: Function = Function::DashboardSync;
 pub enum Operation {
     /// Re-read from Zoho and upsert into Moodle.
     Upsert(Entity),
-    /// Soft-delete in Moodle by id.
+    /// Soft-delete in Moodle by id, once Zoho confirms the record is gone.
     Delete(Entity),
 }
 
@@ -53,10 +53,10 @@ impl Processor for DashboardSync {
                     let synced = sync::sync_by_id(app, entity, &call.zoho_id, &mut trail).await?;
                     Ok(synced.into_outcome(entity, &call.zoho_id, trail))
                 }
-                Operation::Delete(entity) => {
-                    sync::delete(app, entity, &call.zoho_id, &mut trail).await?;
-                    Ok(Outcome::ok(trail.actions))
-                }
+                Operation::Delete(entity) => match sync::delete(app, entity, &call.zoho_id, &mut trail).await? {
+                    sync::Deletion::Applied(_) => Ok(Outcome::ok(trail.actions)),
+                    sync::Deletion::Refused(refusal) => Ok(refusal.into_outcome(trail)),
+                },
             }
         })
     }

@@ -289,15 +289,25 @@ async fn submit_student_request_is_the_same_zoho_to_moodle_upsert() {
     request_upsert(Endpoint::SubmitStudentRequest).await;
 }
 
-/// A delete sends only the webhook's id, never reads Zoho, and is idempotent: deleted, then
-/// `unchanged` on a repeat, `absent` for an id Moodle never stored, all answered 200 ok.
+/// A delete first asks Zoho whether the record is gone (one read), then sends only the webhook's
+/// id, and is idempotent: refused with 409 while Zoho still has the record (Moodle untouched),
+/// then deleted, `unchanged` on a repeat, `absent` for an id Moodle never stored, all answered
+/// 200 ok.
 async fn delete_is_idempotent(endpoint: Endpoint, function: &str, key: &str, id: &str) {
     let h = Harness::start().await;
     let absent_id = "5398830000199999991";
+
+    let (status, answer) = h.send(endpoint, id).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("record_still_exists")), "{answer}");
+    assert_eq!(answer["status"], "refused");
+    assert_eq!(answer["actions"][0]["result"], "exists", "{answer}");
+    assert!(h.moodle.calls().is_empty(), "{endpoint}: a record Zoho still has must not be deleted");
+    assert!(h.sim.delete_record(endpoint.module(), id));
+    h.sim.reset_log();
+
     h.moodle.respond_once(function, fixture_for(&format!("{function}.deleted"), id));
     h.moodle.respond_once(function, fixture_for(&format!("{function}.again"), id));
     h.moodle.respond_once(function, fixture_for(&format!("{function}.absent"), absent_id));
-
     let mut results = Vec::new();
     for target in [id, id, absent_id] {
         let (status, answer) = h.send(endpoint, target).await;
@@ -306,10 +316,12 @@ async fn delete_is_idempotent(endpoint: Endpoint, function: &str, key: &str, id:
         assert_eq!(answer["endpoint"], endpoint.name());
         assert_eq!(answer["zoho_id"], target);
         let actions = answer["actions"].as_array().unwrap();
-        assert_eq!(actions.len(), 1, "{answer}");
-        assert_eq!(actions[0]["step"], function);
-        assert_eq!(actions[0]["detail"]["zoho_id"], target);
-        results.push(actions[0]["result"].as_str().unwrap().to_owned());
+        assert_eq!(actions.len(), 2, "{answer}");
+        assert_eq!(actions[0]["step"], format!("zoho.confirm_deleted {}", endpoint.module()));
+        assert_eq!(actions[0]["result"], "not_found");
+        assert_eq!(actions[1]["step"], function);
+        assert_eq!(actions[1]["detail"]["zoho_id"], target);
+        results.push(actions[1]["result"].as_str().unwrap().to_owned());
     }
     assert_eq!(results, ["deleted", "unchanged", "absent"]);
     let calls = h.moodle.calls();
@@ -318,7 +330,9 @@ async fn delete_is_idempotent(endpoint: Endpoint, function: &str, key: &str, id:
         assert_eq!(call.function, function);
         assert_eq!(fields(call), expect(&[(key, target)]), "only the webhook's id is sent");
     }
-    assert!(h.sim.requests().is_empty(), "a delete never calls Zoho: {:?}", h.sim.requests());
+    let reads: Vec<String> = [id, id, absent_id].iter().map(|t| format!("/crm/v8/{}/{t}", endpoint.module())).collect();
+    assert_eq!(h.zoho_reads(), reads, "one Zoho read per delete, nothing else");
+    assert_eq!(h.zoho_crm_requests(), 3);
 }
 
 #[tokio::test]
@@ -380,6 +394,7 @@ async fn the_sample_events_of_every_endpoint_are_processed() {
     ] {
         h.moodle.respond(function, shared::testkit::Reply::fixture(name));
     }
+    let mut app = None;
     for endpoint in dashboard_sync::FUNCTION.endpoints() {
         let path = shared::testkit::workspace_root().join("events").join(format!("{}.json", endpoint.name()));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -387,12 +402,19 @@ async fn the_sample_events_of_every_endpoint_are_processed() {
         let secret = event["headers"]["x-webhook-secret"].as_str().expect("sample events carry the secret header");
         let body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
         assert_eq!(body["module"], endpoint.module(), "{}", path.display());
-        let mut settings = shared::testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url());
-        settings.webhook.secrets = vec![shared::Secret::new(secret)];
-        let app = shared::App::new(settings);
+        // One app for every event (as one warm Lambda container): one token for all of them.
+        let app = app.get_or_insert_with(|| {
+            let mut settings = shared::testkit::settings(Some(h.moodle.base_url()), &h.sim.base_url());
+            settings.webhook.secrets = vec![shared::Secret::new(secret)];
+            shared::App::new(settings)
+        });
         let request = lambda_http::request::from_str(&text).expect("a valid API Gateway v2 event");
+        if endpoint.is_delete() {
+            // A delete is applied only once Zoho no longer has the record.
+            h.sim.delete_record(endpoint.module(), body["zoho_id"].as_str().unwrap());
+        }
 
-        let (status, answer) = send_request(&app, request).await;
+        let (status, answer) = send_request(app, request).await;
 
         assert_eq!(status, 200, "{}: {answer}", endpoint.name());
         assert_eq!(answer["status"], "ok", "{}: {answer}", endpoint.name());

@@ -202,6 +202,7 @@ async fn a_php_error_or_an_html_page_from_moodle_is_a_retryable_502() {
 #[tokio::test]
 async fn a_failing_delete_is_classified_like_any_moodle_error() {
     let h = Harness::start().await;
+    assert!(h.sim.delete_record("BTEC_Grades", GRADE));
     h.moodle.respond("local_mzi_delete_grade", Reply::fixture("local_mzi_update_student.nopermissions"));
     let (status, answer) = h.send(Endpoint::GradeDeleted, GRADE).await;
     assert_eq!((status, answer["error"]["retryable"].as_bool()), (503, Some(false)), "{answer}");
@@ -444,6 +445,11 @@ async fn plan_mode_reads_zoho_and_shows_the_moodle_calls_without_making_them() {
     assert_eq!(planned[0]["params"]["installments"].as_array().map(Vec::len), Some(3));
     assert!(h.moodle.calls().is_empty());
 
+    // A delete is planned only once Zoho confirms the record is gone.
+    let (status, answer) = h.send(Endpoint::GradeDeleted, GRADE).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("record_still_exists")), "{answer}");
+    assert_eq!(answer["planned_moodle_calls"], json!([]), "{answer}");
+    assert!(h.sim.delete_record("BTEC_Grades", GRADE));
     let (status, answer) = h.send(Endpoint::GradeDeleted, GRADE).await;
     assert_eq!((status, answer["mode"].as_str()), (200, Some("plan")), "{answer}");
     assert_eq!(

@@ -178,7 +178,12 @@ async fn every_dashboard_webhook_against_a_live_moodle() {
     let (status, answer) = live.send(Endpoint::StudentUpdated, common::NOT_IN_ZOHO).await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("skipped")), "{answer}");
 
-    // Deletes by id only: deleted, then unchanged, and absent for an id never stored.
+    // A delete while Zoho still has the record: refused (409), nothing deleted in Moodle.
+    let (status, answer) = live.send(Endpoint::GradeDeleted, &grade).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("record_still_exists")), "{answer}");
+
+    // Deletes once Zoho no longer has the record: deleted, then unchanged, and absent for an id
+    // never stored.
     for (endpoint, zoho_id, function) in [
         (Endpoint::GradeDeleted, &grade, "local_mzi_delete_grade"),
         (Endpoint::RequestDeleted, &request, "local_mzi_delete_request"),
@@ -187,6 +192,7 @@ async fn every_dashboard_webhook_against_a_live_moodle() {
         (Endpoint::StudentDeleted, &student, "local_mzi_delete_student"),
         (Endpoint::StudentDeleted, &stale_student, "local_mzi_delete_student"),
     ] {
+        live.sim.delete_record(endpoint.module(), zoho_id);
         for expected in ["deleted", "unchanged"] {
             let (status, answer) = live.send(endpoint, zoho_id).await;
             assert_eq!((status, answer["status"].as_str()), (200, Some("ok")), "{answer}");

@@ -308,6 +308,11 @@ async fn a_student_without_a_moodle_account_is_stored_and_the_answer_says_so() {
 #[tokio::test]
 async fn delete_withdraws_and_a_repeat_or_unknown_id_is_success() {
     let env = env().await;
+    // While Zoho still has the enrolment, the delete is refused and Moodle is not called.
+    let (status, body) = post(&env, "enrollment_deleted", ENROLMENT).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("record_still_exists")), "{body}");
+    assert!(env.moodle.calls().is_empty());
+    env.zoho.reset_log();
     let mut deleted = fixture(&format!("{DELETE}.deleted"));
     deleted["enrol_action"] = json!("suspended");
     env.moodle.respond_once(DELETE, Reply::json(deleted.clone()));
@@ -327,7 +332,7 @@ async fn delete_withdraws_and_a_repeat_or_unknown_id_is_success() {
     let calls = env.moodle.calls();
     assert_eq!(functions(&calls), [DELETE, DELETE, DELETE]);
     assert_eq!(calls[0].fields, [("zoho_enrollment_id".to_owned(), "5398830000100000401".to_owned())]);
-    assert_eq!(env.zoho.stats().gets, 0, "a delete does not read the record Zoho has deleted");
+    assert_eq!(env.zoho.stats().gets, 3, "a delete costs one Zoho read");
 }
 
 #[tokio::test]
@@ -354,6 +359,11 @@ async fn sample_events_are_handled() {
         // The sample carries the local-dev secret; the tests' settings use the test secret.
         event["headers"]["x-webhook-secret"] = json!(testkit::TEST_WEBHOOK_SECRET);
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        if name.ends_with("_deleted") {
+            // A delete is applied only once Zoho no longer has the record.
+            let body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+            env.zoho.delete_record("BTEC_Enrollments", body["zoho_id"].as_str().unwrap());
+        }
         let (status, body) = testkit::response_json(&handle(&env.app, enrol::FUNCTION, &enrol::Enrol, request).await);
         assert_eq!(status, 200, "{name}: {body}");
         assert_eq!(body["endpoint"], name);

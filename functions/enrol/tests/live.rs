@@ -91,16 +91,22 @@ async fn live_enrolment_parent_first_status_transitions_and_delete() {
         assert_eq!(enrol_action(&body), expected, "{zoho_status}: {body}");
     }
 
-    // Delete: withdrawn in Moodle (suspended by default); a repeat is success.
+    // While Zoho still has the enrolment, a delete is refused and Moodle keeps it.
+    let (status, body) = post(&app, "enrollment_deleted", &enrolment).await;
+    eprintln!("enrollment_deleted (still in Zoho): {status} {body}");
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("record_still_exists")), "{body}");
+
+    // Delete in Zoho: withdrawn in Moodle (suspended by default); a repeat is success.
+    assert!(zoho.delete_record("BTEC_Enrollments", &enrolment));
     let (status, body) = post(&app, "enrollment_deleted", &enrolment).await;
     eprintln!("enrollment_deleted: {status} {body}");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["actions"][0]["result"], "deleted", "{body}");
+    assert_eq!(body["actions"][1]["result"], "deleted", "{body}");
     assert!(["suspended", "unenrolled", "unchanged"].contains(&enrol_action(&body)), "{body}");
     let (status, body) = post(&app, "enrollment_deleted", &enrolment).await;
     eprintln!("enrollment_deleted (again): {status} {body}");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["actions"][0]["result"], "unchanged", "{body}");
+    assert_eq!(body["actions"][1]["result"], "unchanged", "{body}");
 
     // One Moodle account, one student: delete this run's student so the next run's student may take the account
     // (the plugin releases the link of a deleted student).

@@ -15,7 +15,7 @@ use serde::Serialize;
 use shared::App;
 use shared::capture::{CaptureError, CapturedWebhook, FailureSink, RetrySchedule, Store, now_unix};
 use shared::error::SyncError;
-use shared::webhook::{Endpoint, Function, Outcome, Processor, WebhookCall};
+use shared::webhook::{Endpoint, Function, Outcome, OutcomeStatus, Processor, WebhookCall};
 
 /// The processing the edge runs for `endpoint`: the same `Processor` as its function.
 pub fn processor_for(endpoint: Endpoint) -> &'static dyn Processor {
@@ -73,6 +73,9 @@ pub async fn attempt(app: &App, message: &mut CapturedWebhook, schedule: RetrySc
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     Applied,
+    /// Finished without a change: Zoho did not confirm a delete (the record exists again). A
+    /// final answer, so the message is removed like an applied one.
+    Refused,
     RetryLater,
     MovedToDead,
     KeptInDead,
@@ -137,9 +140,11 @@ pub async fn drain(
         let mut message = stored.message.clone();
         let result = attempt(app, &mut message, schedule).await;
         let (target, delay, disposition) = match &result {
-            Attempt::Done(_) => {
+            Attempt::Done(outcome) => {
+                let finished =
+                    if outcome.status == OutcomeStatus::Refused { Disposition::Refused } else { Disposition::Applied };
                 let disposition = match sink.remove(store, &stored.handle).await {
-                    Ok(()) => Disposition::Applied,
+                    Ok(()) => finished,
                     Err(e) => {
                         tracing::warn!(error = %e, "applied, but the message could not be removed; a repeat is harmless");
                         Disposition::StoreFailed
@@ -207,7 +212,7 @@ pub async fn handle_sqs(
         let result = attempt(app, &mut message, schedule).await;
         let put = match result {
             Attempt::Done(outcome) => {
-                tracing::info!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, attempts = message.attempts, outcome = outcome.status.as_str(), "captured webhook applied");
+                tracing::info!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, attempts = message.attempts, outcome = outcome.status.as_str(), reason = outcome.reason.as_deref().unwrap_or(""), "captured webhook finished");
                 return None;
             }
             Attempt::Retry { delay_seconds } => sink.put(Store::Pending, &message, delay_seconds).await,

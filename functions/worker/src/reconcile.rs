@@ -376,6 +376,9 @@ pub struct ModuleReport {
     pub module: String,
     pub upserts: usize,
     pub deletes: usize,
+    /// Deletes Zoho did not confirm (the record exists again, e.g. restored from the recycle
+    /// bin): nothing changed in Moodle, and the cursor moves on (a final answer, not a failure).
+    pub refused: usize,
     pub failed: usize,
     /// The module stopped early (a replayable failure, the budget, or Zoho unreadable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -400,7 +403,7 @@ impl Report {
             .modules
             .iter()
             .chain(std::iter::once(&self.webhook_failures))
-            .map(|m| serde_json::json!({"module": m.module, "upserts": m.upserts, "deletes": m.deletes, "failed": m.failed, "stopped": m.stopped}))
+            .map(|m| serde_json::json!({"module": m.module, "upserts": m.upserts, "deletes": m.deletes, "refused": m.refused, "failed": m.failed, "stopped": m.stopped}))
             .collect();
         serde_json::json!({"dry_run": self.dry_run, "zoho_calls": self.zoho_calls, "budget_exhausted": self.budget_exhausted, "modules": modules})
     }
@@ -762,6 +765,8 @@ async fn deleted(
             let stop = item.result == "failed" && item.captured != Some(Store::Dead);
             if item.result == "failed" {
                 report.failed += 1;
+            } else if item.result == "refused" {
+                report.refused += 1;
             } else {
                 report.deletes += 1;
             }

@@ -63,7 +63,7 @@ impl MoodleClient {
             telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
             return Ok(None);
         };
-        telemetry::count_moodle_call();
+        telemetry::count_moodle_call(function);
         let url = format!("{}{}", target.base_url, REST_PATH);
         let body = form::encode_call(target.token.expose(), function, params);
         let response = self

@@ -187,7 +187,9 @@ pub async fn updated(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
 /// already removed definition are success; a definition with marking is refused (`btecinuse`).
 pub async fn deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
-    delete(app, Entity::BtecUnit, id, &mut trail).await.map_err(refusal)?;
+    if let super::Deletion::Refused(refused) = delete(app, Entity::BtecUnit, id, &mut trail).await.map_err(refusal)? {
+        return Ok(refused.into_outcome(trail));
+    }
     Ok(Outcome::ok(trail.actions))
 }
 

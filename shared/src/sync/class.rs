@@ -97,14 +97,17 @@ pub async fn class_updated(app: &Context, id: &ZohoId) -> Result<Outcome, SyncEr
         ClassDecision::LocalOnly { reason } => Some(format!("{}; Moodle courses were left alone", reason.as_str())),
         _ => None,
     };
-    Ok(Outcome { status: OutcomeStatus::Ok, actions: trail.actions, reason })
+    Ok(Outcome { status: OutcomeStatus::Ok, actions: trail.actions, reason, refusal: None })
 }
 
 /// `class_deleted`: the plugin soft-deletes the class (status Cancelled) and keeps its course.
 /// Idempotent: a repeat answers `unchanged`, a class never synced `absent`.
 pub async fn class_deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
-    let result = super::delete(app, Entity::Class, id, &mut trail).await?;
+    let result = match super::delete(app, Entity::Class, id, &mut trail).await? {
+        super::Deletion::Applied(result) => result,
+        super::Deletion::Refused(refusal) => return Ok(refusal.into_outcome(trail)),
+    };
     let course = result.int("course_id");
     let reason = match (result.status.as_str(), course) {
         ("absent", _) => "the class was never synced to Moodle; nothing to delete".to_owned(),
@@ -121,7 +124,7 @@ pub async fn class_deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncEr
             )
         }
     };
-    Ok(Outcome { status: OutcomeStatus::Ok, actions: trail.actions, reason: Some(reason) })
+    Ok(Outcome::ok(trail.actions).with_reason(reason))
 }
 
 /// A class asked for by the plugin as the parent of an enrolment (`parent_missing`).
@@ -157,7 +160,9 @@ pub async fn sync(
         return Err(SyncError::invalid_record(code, message.clone()));
     }
     if decision.steps().contains(&Step::CancelLocalClass) {
-        let result = super::delete(app, Entity::Class, id, trail).await?;
+        // Zoho was just read: the class exists and is Cancelled, which the plugin's soft delete
+        // records. Not a delete webhook, so no "is it gone" check (it is not gone).
+        let result = super::delete_in_moodle(app, Entity::Class, id, trail).await?;
         let course_id = result.int("course_id");
         return Ok(Some(ClassReport { decision, result, course_id, wrote_back: false, enrollments: None }));
     }

@@ -350,7 +350,10 @@ pub async fn updated(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
 /// success, so a repeated delete is harmless.
 pub async fn deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
     let mut trail = Trail::new();
-    let result = delete(app, Entity::Enrollment, id, &mut trail).await?;
+    let result = match delete(app, Entity::Enrollment, id, &mut trail).await? {
+        super::Deletion::Applied(result) => result,
+        super::Deletion::Refused(refusal) => return Ok(refusal.into_outcome(trail)),
+    };
     match result.status.as_str() {
         "deleted" | "unchanged" | "absent" => {}
         "" if app.moodle.is_plan_mode() => {}

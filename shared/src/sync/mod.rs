@@ -236,8 +236,75 @@ pub async fn sync_by_id(app: &Context, entity: Entity, id: &ZohoId, trail: &mut 
     }
 }
 
-/// Soft-deletes `id` of `entity` in Moodle. Idempotent: `absent` and `unchanged` are success.
-pub async fn delete(app: &Context, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<PluginResult, SyncError> {
+/// What became of a delete webhook's record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deletion {
+    /// Zoho confirmed the record is gone and the plugin answered (deleted, unchanged, absent, or
+    /// planned).
+    Applied(PluginResult),
+    /// Zoho did not confirm the delete; nothing was sent to Moodle.
+    Refused(Refusal),
+}
+
+/// Why a delete did not reach Moodle: a final answer (HTTP 409), not a failure to retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+impl Refusal {
+    /// The webhook answer (`OutcomeStatus::Refused`).
+    pub fn into_outcome(self, trail: Trail) -> Outcome {
+        Outcome::refused(self.code, self.reason, trail.actions)
+    }
+}
+
+/// Deletes `id` of `entity` in Moodle (the plugin soft-deletes, or removes a grade or BTEC
+/// definition), but only once Zoho confirms that the record is gone (`zoho::deleted`): a delete
+/// webhook is a hint, and a delayed, replayed or forged one must not remove live data. A record
+/// that still exists is [`Deletion::Refused`]; a Zoho failure during the check is an error (the
+/// edge keeps the event for a retry), never a delete. The plugin call is idempotent: `absent`
+/// and `unchanged` are success. Webhooks, the worker's retries and replays, and reconciliation
+/// all delete through here.
+pub async fn delete(app: &Context, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Deletion, SyncError> {
+    entity.delete_function().ok_or(SyncError::NotImplemented { endpoint: entity.name() })?;
+    let module = entity.module();
+    let presence = app.zoho.presence(module, id).await?;
+    trail.push(
+        Action::new(format!("zoho.confirm_deleted {module}"), presence.as_str()).with_detail(json!({"zoho_id": id})),
+    );
+    let refusal = match &presence {
+        zoho::Presence::Gone(_) => None,
+        zoho::Presence::Exists => Some(Refusal {
+            code: "record_still_exists",
+            reason: format!(
+                "{module} {id} still exists in Zoho (it was restored, or the delete webhook is stale or forged); nothing was deleted in Moodle"
+            ),
+        }),
+        zoho::Presence::Unconfirmed => Some(Refusal {
+            code: "delete_not_confirmed",
+            reason: format!(
+                "Zoho neither returns {module} {id} nor lists it among its deleted records; nothing was deleted in Moodle"
+            ),
+        }),
+    };
+    if let Some(refusal) = refusal {
+        tracing::warn!(module, zoho_id = %id, code = refusal.code, reason = %refusal.reason, "delete refused");
+        return Ok(Deletion::Refused(refusal));
+    }
+    delete_in_moodle(app, entity, id, trail).await.map(Deletion::Applied)
+}
+
+/// The plugin's delete of `id`, without asking Zoho: only for a caller that has just read the
+/// record's state from Zoho itself, e.g. a class Zoho marks Cancelled (`class::sync`), or
+/// [`delete`] once Zoho confirmed the record is gone.
+pub async fn delete_in_moodle(
+    app: &Context,
+    entity: Entity,
+    id: &ZohoId,
+    trail: &mut Trail,
+) -> Result<PluginResult, SyncError> {
     let (function, key) = entity.delete_function().ok_or(SyncError::NotImplemented { endpoint: entity.name() })?;
     let mut params = Map::new();
     params.insert(key.to_owned(), Value::String(id.to_string()));

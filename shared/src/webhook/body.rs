@@ -1,9 +1,13 @@
-//! Reading the record id (and module) out of a webhook request.
+//! Reading the record id and module out of a webhook request: the strict contract.
 //!
-//! Zoho's rules send a raw JSON body `{"zoho_id": "<id>", "module": "<Module>"}`. We also accept
-//! `id` for `zoho_id`, the same keys form-encoded, and the id as a query parameter; API Gateway's
-//! base64 bodies arrive here already decoded by `lambda_http`. Whatever the shape, every place an
-//! id appears must agree, and the id must be a Zoho record id.
+//! Zoho's workflow rules, as `mzi zoho setup-rules` configures them (docs/DEPLOY.md §5), send a
+//! raw JSON body with exactly two keys, `{"zoho_id": "<id>", "module": "<Module>"}`; the same two
+//! keys form-encoded are accepted too (`zoho_id=<id>&module=<Module>`), since Zoho's webhook
+//! settings offer form data and an administrator may pick it. That is all: no other key, no
+//! repeated key, no query string, `zoho_id` a string of digits (never a JSON number, never taken
+//! from anywhere else), `module` a string. Anything else is a 400 that names the field, decided
+//! here before any Zoho or Moodle request is made. API Gateway's base64 bodies arrive here
+//! already decoded (`webhook::event`).
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -11,85 +15,116 @@ use serde_json::Value;
 use super::RequestError;
 use crate::ids::{ZohoId, ZohoIdError};
 
-/// What a webhook tells us: which record, and (optionally) which module it says it is from.
+/// What a webhook tells us: which record, and which module it says it is from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookPayload {
     pub zoho_id: ZohoId,
-    pub module: Option<String>,
+    pub module: String,
 }
 
-const ID_KEYS: [&str; 2] = ["zoho_id", "id"];
+const ID_KEY: &str = "zoho_id";
+const MODULE_KEY: &str = "module";
 
-/// Parses the body (already size-checked) and the query string.
+/// Parses the body (already size-checked and authenticated) and refuses any query string.
 pub fn parse(
     content_type: Option<&str>,
     body: &[u8],
     query: &[(String, String)],
 ) -> Result<WebhookPayload, RequestError> {
+    if let Some((name, _)) = query.first() {
+        return Err(RequestError::bad_request(
+            "unexpected_query",
+            format!(
+                "{} is not part of the webhook: send the record id only in the body, as {{\"zoho_id\": \"<id>\", \"module\": \"<Module>\"}}",
+                describe_key("query parameter", name)
+            ),
+        )
+        .with_field(field_name(name)));
+    }
     let trimmed = trim(body);
     let media_type =
         content_type.map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).unwrap_or_default();
     let declared_json = media_type == "application/json" || media_type.ends_with("+json");
-
-    let fields: Vec<(String, Value)> = if trimmed.is_empty() {
-        Vec::new()
-    } else if declared_json || trimmed.first() == Some(&b'{') {
-        parse_json_object(trimmed)?
-    } else if matches!(media_type.as_str(), "" | "application/x-www-form-urlencoded" | "text/plain") {
-        if std::str::from_utf8(trimmed).is_err() {
-            return Err(RequestError::bad_request("invalid_body", "the body is not valid UTF-8"));
-        }
-        form_urlencoded::parse(trimmed).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect()
-    } else {
+    let declared_form = media_type == "application/x-www-form-urlencoded";
+    let sniffable = matches!(media_type.as_str(), "" | "text/plain");
+    if !(declared_json || declared_form || sniffable) {
         return Err(RequestError::new(
             415,
             "unsupported_media_type",
             "send application/json or application/x-www-form-urlencoded",
         ));
+    }
+
+    let fields: Vec<(String, Value)> = if trimmed.is_empty() {
+        Vec::new()
+    } else if declared_json || (sniffable && trimmed.first() == Some(&b'{')) {
+        parse_json_object(trimmed)?
+    } else {
+        parse_form(trimmed)?
     };
 
-    let mut candidates: Vec<String> = Vec::new();
-    for (key, value) in &fields {
-        if ID_KEYS.contains(&key.as_str()) {
-            candidates.push(id_text(key, value)?);
+    for (index, (key, _)) in fields.iter().enumerate() {
+        if key != ID_KEY && key != MODULE_KEY {
+            return Err(RequestError::bad_request(
+                "unexpected_field",
+                format!(
+                    "{} is not part of the webhook body: send exactly {{\"zoho_id\": \"<id>\", \"module\": \"<Module>\"}}",
+                    describe_key("key", key)
+                ),
+            )
+            .with_field(field_name(key)));
+        }
+        if fields[..index].iter().any(|(k, _)| k == key) {
+            return Err(RequestError::bad_request("duplicate_key", format!("the key {key} appears more than once"))
+                .with_field(key.clone()));
         }
     }
-    for (key, value) in query {
-        if ID_KEYS.contains(&key.as_str()) {
-            candidates.push(value.clone());
-        }
-    }
-    let Some(first) = candidates.first() else {
-        return Err(RequestError::bad_request("missing_id", "the record id is missing: send {\"zoho_id\": \"<id>\"}"));
-    };
-    if candidates.iter().any(|c| c.trim() != first.trim()) {
+
+    let Some((_, id_value)) = fields.iter().find(|(k, _)| k == ID_KEY) else {
         return Err(RequestError::bad_request(
-            "conflicting_ids",
-            "the request carries more than one different record id",
-        ));
-    }
-    let zoho_id = ZohoId::parse(first).map_err(|e| {
+            "missing_id",
+            "zoho_id is missing: send {\"zoho_id\": \"<id>\", \"module\": \"<Module>\"}",
+        )
+        .with_field(ID_KEY));
+    };
+    let Value::String(id_text) = id_value else {
+        return Err(RequestError::bad_request(
+            "invalid_id",
+            "zoho_id must be a string of digits, e.g. \"5398830000000000001\"",
+        )
+        .with_field(ID_KEY));
+    };
+    let zoho_id = ZohoId::parse(id_text).map_err(|e| {
         let code = if e == ZohoIdError::MergeFieldNotSubstituted { "unsubstituted_merge_field" } else { "invalid_id" };
-        RequestError::bad_request(code, e.to_string())
+        RequestError::bad_request(code, format!("zoho_id: {e}")).with_field(ID_KEY)
     })?;
 
-    let mut modules = fields
-        .iter()
-        .filter(|(k, _)| k == "module")
-        .map(|(_, v)| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| RequestError::bad_request("invalid_module", "module must be a string"))
-        })
-        .chain(query.iter().filter(|(k, _)| k == "module").map(|(_, v)| Ok(v.clone())));
-    let module = modules.next().transpose()?.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
-    for other in modules {
-        if Some(other?.trim()) != module.as_deref() {
-            return Err(RequestError::bad_request("conflicting_modules", "the request names more than one module"));
-        }
-    }
+    let Some((_, module_value)) = fields.iter().find(|(k, _)| k == MODULE_KEY) else {
+        return Err(RequestError::bad_request(
+            "missing_module",
+            "module is missing: send the Zoho module's API name, as the workflow rule does",
+        )
+        .with_field(MODULE_KEY));
+    };
+    let Value::String(module) = module_value else {
+        return Err(RequestError::bad_request("invalid_module", "module must be a string").with_field(MODULE_KEY));
+    };
 
-    Ok(WebhookPayload { zoho_id, module })
+    Ok(WebhookPayload { zoho_id, module: module.clone() })
+}
+
+/// A key as an error message may show it: the key itself when it looks like a field name, else a
+/// neutral phrase, so that an answer (or a log line) never echoes arbitrary input.
+fn describe_key(what: &str, key: &str) -> String {
+    if is_field_like(key) { format!("the {what} {key}") } else { format!("a {what} whose name is not a field name") }
+}
+
+fn field_name(key: &str) -> String {
+    if is_field_like(key) { key.to_owned() } else { "(unnamed)".to_owned() }
+}
+
+fn is_field_like(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 40 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn trim(body: &[u8]) -> &[u8] {
@@ -99,14 +134,11 @@ fn trim(body: &[u8]) -> &[u8] {
     &body[start..end]
 }
 
-fn id_text(key: &str, value: &Value) -> Result<String, RequestError> {
-    match value {
-        Value::String(s) => Ok(s.clone()),
-        // Zoho ids are 19 digits: serde_json keeps them exactly as u64. Floats and negatives are
-        // not ids.
-        Value::Number(n) if n.is_u64() => Ok(n.to_string()),
-        _ => Err(RequestError::bad_request("invalid_id", format!("{key} must be a string of digits"))),
+fn parse_form(body: &[u8]) -> Result<Vec<(String, Value)>, RequestError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(RequestError::bad_request("invalid_body", "the body is not valid UTF-8"));
     }
+    Ok(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect())
 }
 
 /// A JSON object's entries in order, duplicates kept, so a repeated key can be refused rather
@@ -138,11 +170,6 @@ fn parse_json_object(body: &[u8]) -> Result<Vec<(String, Value)>, RequestError> 
         let what = if e.is_data() { "the body must be a JSON object" } else { "the body is not valid JSON" };
         RequestError::bad_request("invalid_json", format!("{what} (line {}, column {})", e.line(), e.column()))
     })?;
-    for (index, (key, _)) in entries.iter().enumerate() {
-        if entries[..index].iter().any(|(k, _)| k == key) && (ID_KEYS.contains(&key.as_str()) || key == "module") {
-            return Err(RequestError::bad_request("duplicate_key", format!("the key {key} appears more than once")));
-        }
-    }
     Ok(entries)
 }
 
@@ -165,67 +192,95 @@ mod tests {
     fn the_body_zoho_sends() {
         let p = ok(Some("application/json"), r#"{"zoho_id": "5398830000032385830", "module": "BTEC_Students"}"#);
         assert_eq!(p.zoho_id.as_str(), ID);
-        assert_eq!(p.module.as_deref(), Some("BTEC_Students"));
+        assert_eq!(p.module, "BTEC_Students");
     }
 
     #[test]
     fn json_without_content_type_and_with_charset_and_bom() {
-        assert_eq!(ok(None, r#"  {"zoho_id":"42"} "#).zoho_id.as_str(), "42");
-        assert_eq!(ok(Some("application/json; charset=utf-8"), r#"{"id":"42"}"#).zoho_id.as_str(), "42");
-        assert_eq!(ok(Some("text/plain"), "\u{feff}{\"zoho_id\":\"42\"}").zoho_id.as_str(), "42");
-    }
-
-    #[test]
-    fn id_key_and_numeric_id() {
-        assert_eq!(ok(None, r#"{"id": 5398830000032385830}"#).zoho_id.as_str(), ID);
-        assert_eq!(ok(None, r#"{"zoho_id":"42","id":"42"}"#).zoho_id.as_str(), "42");
+        let body = r#"{"zoho_id":"42","module":"BTEC"}"#;
+        assert_eq!(ok(None, &format!("  {body} ")).zoho_id.as_str(), "42");
+        assert_eq!(ok(Some("application/json; charset=utf-8"), body).zoho_id.as_str(), "42");
+        assert_eq!(ok(Some("text/plain"), &format!("\u{feff}{body}")).zoho_id.as_str(), "42");
     }
 
     #[test]
     fn form_bodies() {
         let p = ok(Some("application/x-www-form-urlencoded"), "zoho_id=42&module=BTEC_Classes");
-        assert_eq!((p.zoho_id.as_str(), p.module.as_deref()), ("42", Some("BTEC_Classes")));
-        assert_eq!(ok(None, "id=43").zoho_id.as_str(), "43");
+        assert_eq!((p.zoho_id.as_str(), p.module.as_str()), ("42", "BTEC_Classes"));
+        assert_eq!(ok(None, "module=BTEC&zoho_id=43").zoho_id.as_str(), "43");
     }
 
+    /// Every refused shape, with the code and the field its error names.
     #[test]
-    fn query_parameter_alone_or_agreeing() {
-        let q = vec![("zoho_id".to_string(), "44".to_string())];
-        assert_eq!(parse(None, b"", &q).unwrap().zoho_id.as_str(), "44");
-        assert_eq!(parse(None, br#"{"zoho_id":"44"}"#, &q).unwrap().zoho_id.as_str(), "44");
-        assert_eq!(err(None, r#"{"zoho_id":"45"}"#, &[("zoho_id", "44")]).code, "conflicting_ids");
-    }
-
-    #[test]
-    fn missing_and_invalid_ids() {
-        assert_eq!(err(None, "", &[]).code, "missing_id");
-        assert_eq!(err(None, "{}", &[]).code, "missing_id");
-        assert_eq!(err(None, r#"{"module":"BTEC"}"#, &[]).code, "missing_id");
-        assert_eq!(err(None, r#"{"zoho_id":"abc"}"#, &[]).code, "invalid_id");
-        assert_eq!(err(None, r#"{"zoho_id":-5}"#, &[]).code, "invalid_id");
-        assert_eq!(err(None, r#"{"zoho_id":1.5}"#, &[]).code, "invalid_id");
-        assert_eq!(err(None, r#"{"zoho_id":{"a":1}}"#, &[]).code, "invalid_id");
-        assert_eq!(err(None, r#"{"zoho_id":""}"#, &[]).code, "invalid_id");
-        assert_eq!(err(None, &format!(r#"{{"zoho_id":"{}"}}"#, "1".repeat(26)), &[]).code, "invalid_id");
-        assert_eq!(err(None, r#"{"zoho_id":"${!BTEC_Students.Id}"}"#, &[]).code, "unsubstituted_merge_field");
-        assert_eq!(err(None, "zoho_id=1%27%20OR%201%3D1", &[]).code, "invalid_id");
-    }
-
-    #[test]
-    fn malformed_bodies() {
-        assert_eq!(err(None, r#"{"zoho_id": "42""#, &[]).code, "invalid_json");
-        assert_eq!(err(Some("application/json"), "zoho_id=42", &[]).code, "invalid_json");
-        assert_eq!(err(Some("application/json"), r#"["42"]"#, &[]).code, "invalid_json");
-        assert_eq!(err(None, r#"{"zoho_id":"42"} trailing"#, &[]).code, "invalid_json");
-        assert_eq!(err(None, r#"{"zoho_id":"42","zoho_id":"43"}"#, &[]).code, "duplicate_key");
-        assert_eq!(err(None, r#"{"zoho_id":"42","zoho_id":"42"}"#, &[]).code, "duplicate_key");
-        assert_eq!(err(Some("application/xml"), "<id>42</id>", &[]).status, 415);
-        assert_eq!(err(None, r#"{"zoho_id":"42","module":7}"#, &[]).code, "invalid_module");
+    fn refused_shapes_name_the_field() {
+        let json = Some("application/json");
+        let form = Some("application/x-www-form-urlencoded");
+        // (content type, body, query, code, field)
+        type Case<'a> = (Option<&'a str>, &'a str, &'a [(&'a str, &'a str)], &'a str, Option<&'a str>);
+        let cases: &[Case] = &[
+            (None, "", &[], "missing_id", Some("zoho_id")),
+            (json, "{}", &[], "missing_id", Some("zoho_id")),
+            (json, r#"{"module":"BTEC"}"#, &[], "missing_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"42"}"#, &[], "missing_module", Some("module")),
+            (form, "zoho_id=42", &[], "missing_module", Some("module")),
+            (json, r#"{"id":"42","module":"BTEC"}"#, &[], "unexpected_field", Some("id")),
+            (json, r#"{"zoho_id":"42","id":"42","module":"BTEC"}"#, &[], "unexpected_field", Some("id")),
+            (json, r#"{"zoho_id":"42","module":"BTEC","extra":1}"#, &[], "unexpected_field", Some("extra")),
+            (json, r#"{"data":[{"id":"42"}]}"#, &[], "unexpected_field", Some("data")),
+            (json, r#"{"ZOHO_ID":"42","module":"BTEC"}"#, &[], "unexpected_field", Some("ZOHO_ID")),
+            (json, r#"{"zoho_id ":"42","module":"BTEC"}"#, &[], "unexpected_field", Some("(unnamed)")),
+            (form, "id=43&module=BTEC", &[], "unexpected_field", Some("id")),
+            (form, "zoho_id=43&module=BTEC&x=1", &[], "unexpected_field", Some("x")),
+            (None, "", &[("zoho_id", "44")], "unexpected_query", Some("zoho_id")),
+            (json, r#"{"zoho_id":"44","module":"BTEC"}"#, &[("zoho_id", "44")], "unexpected_query", Some("zoho_id")),
+            (json, r#"{"zoho_id":"44","module":"BTEC"}"#, &[("module", "BTEC")], "unexpected_query", Some("module")),
+            (json, r#"{"zoho_id":42,"module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":5398830000032385830,"module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"abc","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":-5,"module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"-5","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"+5","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"0","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"000","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"042","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":" 42","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"123456789012345678901","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":1.5,"module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":{"a":1},"module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"","module":"BTEC"}"#, &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"${!BTEC_Students.Id}"}"#, &[], "unsubstituted_merge_field", Some("zoho_id")),
+            (form, "zoho_id=1%27%20OR%201%3D1&module=BTEC", &[], "invalid_id", Some("zoho_id")),
+            (form, "zoho_id=0&module=BTEC", &[], "invalid_id", Some("zoho_id")),
+            (json, r#"{"zoho_id":"42","module":7}"#, &[], "invalid_module", Some("module")),
+            (json, r#"{"zoho_id":"42","zoho_id":"43","module":"BTEC"}"#, &[], "duplicate_key", Some("zoho_id")),
+            (json, r#"{"zoho_id":"42","module":"BTEC","module":"BTEC"}"#, &[], "duplicate_key", Some("module")),
+            (form, "zoho_id=42&zoho_id=42&module=BTEC", &[], "duplicate_key", Some("zoho_id")),
+            (json, r#"{"zoho_id": "42""#, &[], "invalid_json", None),
+            (json, "zoho_id=42", &[], "invalid_json", None),
+            (json, r#"["42"]"#, &[], "invalid_json", None),
+            (json, r#"{"zoho_id":"42","module":"BTEC"} trailing"#, &[], "invalid_json", None),
+            (Some("application/xml"), "<id>42</id>", &[], "unsupported_media_type", None),
+        ];
+        for (ct, body, query, code, field) in cases {
+            let e = err(*ct, body, query);
+            assert_eq!((e.code, e.field.as_deref()), (*code, *field), "{body:?} {query:?}: {e:?}");
+            if let Some(field) = field.filter(|f| *f != "(unnamed)") {
+                assert!(e.message.contains(field), "{body:?}: the message must name {field}: {}", e.message);
+            }
+            assert!(e.status == 400 || e.status == 415, "{body:?}");
+        }
     }
 
     #[test]
     fn invalid_utf8_form_body() {
-        let e = parse(None, b"zoho_id=4\xff2", &[]).unwrap_err();
+        let e = parse(None, b"zoho_id=4\xff2&module=BTEC", &[]).unwrap_err();
         assert_eq!(e.code, "invalid_body");
+    }
+
+    #[test]
+    fn arbitrary_keys_are_not_echoed() {
+        let e = err(None, r#"{"zoho_id":"42","module":"BTEC","<script>John Smith":1}"#, &[]);
+        assert_eq!(e.code, "unexpected_field");
+        assert!(!e.message.contains("John") && !e.message.contains("<script>"), "{}", e.message);
     }
 }

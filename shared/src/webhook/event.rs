@@ -3,10 +3,13 @@
 //! `lambda_http::run` turns the event into a request inside its adapter, and an event whose
 //! `isBase64Encoded` body is not base64 makes it panic there (`aws_lambda_events`
 //! `Body::from_maybe_encoded` calls `expect`): with `panic = "abort"` in the release profile the
-//! whole process dies, and API Gateway answers 502 with no JSON. API Gateway itself only sends
-//! valid base64, so this needs a direct `Invoke` or a misbehaving proxy, but the edge promises a
-//! 4xx for any bad input: the event is read as plain JSON here, checked, and only then converted
-//! with `lambda_http`'s own public parser.
+//! whole process dies, and API Gateway answers 502 with no JSON. It would also decode and copy
+//! any body, however large, before a single check. So the event is read as plain JSON here: the
+//! envelope (method, path, headers, query) goes through `lambda_http`'s own public parser, and
+//! the body stays as API Gateway sent it ([`RawBody`]) until the edge has checked the route, the
+//! secret and the size; only then is it decoded, once.
+
+use std::borrow::Cow;
 
 use base64::Engine;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
@@ -14,17 +17,65 @@ use serde_json::{Map, Value};
 
 use super::RequestError;
 
-/// The request `lambda_http` would have built, or a 400 for an event it cannot convert.
-pub fn request_from_event(event: &Value) -> Result<Request, RequestError> {
-    let base64 = event.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
-    if base64
-        && let Some(body) = event.get("body").and_then(Value::as_str)
-        && base64::engine::general_purpose::STANDARD.decode(body).is_err()
-    {
-        return Err(RequestError::bad_request("invalid_base64", "the body is marked base64-encoded but is not base64"));
+/// A request body as API Gateway delivered it, not yet decoded.
+#[derive(Debug, Clone, Copy)]
+pub enum RawBody<'a> {
+    /// The bytes themselves (`isBase64Encoded: false`, or already decoded by `lambda_http`).
+    Plain(&'a [u8]),
+    /// Base64 text (`isBase64Encoded: true`): API Gateway's form for bodies it does not treat
+    /// as text (binary content types, some encodings).
+    Base64(&'a str),
+}
+
+impl RawBody<'_> {
+    /// A lower bound of the decoded length, computed without decoding: the size limit is
+    /// checked with this before anything is decoded. Exact for valid base64.
+    pub fn decoded_len_at_least(&self) -> usize {
+        match self {
+            RawBody::Plain(bytes) => bytes.len(),
+            RawBody::Base64(text) => {
+                let padding = text.bytes().rev().take(2).filter(|b| *b == b'=').count();
+                (text.len() / 4 * 3).saturating_sub(padding)
+            }
+        }
     }
-    lambda_http::request::from_str(&event.to_string())
-        .map_err(|_| RequestError::bad_request("invalid_event", "the event is not an API Gateway HTTP request"))
+
+    /// The body's bytes; 400 `invalid_base64` for a body flagged base64 that is not.
+    pub fn decode(&self) -> Result<Cow<'_, [u8]>, RequestError> {
+        match self {
+            RawBody::Plain(bytes) => Ok(Cow::Borrowed(bytes)),
+            RawBody::Base64(text) => {
+                base64::engine::general_purpose::STANDARD.decode(text).map(Cow::Owned).map_err(|_| {
+                    RequestError::bad_request("invalid_base64", "the body is marked base64-encoded but is not base64")
+                })
+            }
+        }
+    }
+}
+
+/// The request `lambda_http` builds from the event's envelope (everything but the body), and the
+/// body as it came; a 400 for an event that is not an API Gateway HTTP request.
+pub fn split_event(event: &Value) -> Result<(Request, RawBody<'_>), RequestError> {
+    let not_http = || RequestError::bad_request("invalid_event", "the event is not an API Gateway HTTP request");
+    let fields = event.as_object().ok_or_else(not_http)?;
+    let body = match fields.get("body") {
+        None | Some(Value::Null) => RawBody::Plain(&[]),
+        Some(Value::String(text)) if fields.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) => {
+            RawBody::Base64(text)
+        }
+        Some(Value::String(text)) => RawBody::Plain(text.as_bytes()),
+        Some(_) => return Err(not_http()),
+    };
+    let envelope: Map<String, Value> = fields
+        .iter()
+        .filter(|(key, _)| key.as_str() != "body")
+        .map(|(key, value)| match key.as_str() {
+            "isBase64Encoded" => (key.clone(), Value::Bool(false)),
+            _ => (key.clone(), value.clone()),
+        })
+        .collect();
+    let request = lambda_http::request::from_str(&Value::Object(envelope).to_string()).map_err(|_| not_http())?;
+    Ok((request, body))
 }
 
 /// Whether the event came through an HTTP API (payload 2.0) rather than a REST API (1.0).
@@ -88,25 +139,46 @@ mod tests {
     }
 
     #[test]
-    fn valid_base64_is_decoded_by_lambda_http() {
-        let request = request_from_event(&v2("em9ob19pZD00Mg==", true)).unwrap();
-        assert_eq!(request.body().as_ref(), b"zoho_id=42");
+    fn the_body_is_kept_raw_until_decoded() {
+        let event = v2("em9ob19pZD00Mg==", true);
+        let (request, body) = split_event(&event).unwrap();
+        assert!(request.body().is_empty(), "the request carries no copy of the body");
+        assert!(matches!(body, RawBody::Base64("em9ob19pZD00Mg==")));
+        assert_eq!(body.decoded_len_at_least(), 10);
+        assert_eq!(body.decode().unwrap().as_ref(), b"zoho_id=42");
+        let event = v2("zoho_id=42", false);
+        let (_, plain) = split_event(&event).unwrap();
+        assert_eq!(plain.decode().unwrap().as_ref(), b"zoho_id=42");
     }
 
     #[test]
     fn invalid_base64_is_a_400_not_a_panic() {
         for body in ["%%%not base64%%%", "em9ob19pZD00Mg=", "em9ob19pZD00Mg===", "é"] {
-            let err = request_from_event(&v2(body, true)).unwrap_err();
+            let event = v2(body, true);
+            let (_, raw) = split_event(&event).unwrap();
+            let err = raw.decode().unwrap_err();
             assert_eq!((err.status, err.code), (400, "invalid_base64"), "{body}");
         }
         // The same text without the flag is just a (bad) body for the parser to refuse.
-        assert!(request_from_event(&v2("%%%not base64%%%", false)).is_ok());
+        let event = v2("%%%not base64%%%", false);
+        assert!(split_event(&event).unwrap().1.decode().is_ok());
+    }
+
+    #[test]
+    fn the_size_bound_needs_no_decoding_and_is_exact_for_valid_base64() {
+        for len in 0..40 {
+            let text = base64::engine::general_purpose::STANDARD.encode(vec![b'a'; len]);
+            assert_eq!(RawBody::Base64(&text).decoded_len_at_least(), len);
+        }
     }
 
     #[test]
     fn an_event_that_is_not_http_is_refused() {
-        assert_eq!(request_from_event(&json!({"Records": []})).unwrap_err().code, "invalid_event");
-        assert_eq!(request_from_event(&json!("text")).unwrap_err().code, "invalid_event");
+        assert_eq!(split_event(&json!({"Records": []})).unwrap_err().code, "invalid_event");
+        assert_eq!(split_event(&json!("text")).unwrap_err().code, "invalid_event");
+        let mut numeric_body = v2("", false);
+        numeric_body["body"] = json!(42);
+        assert_eq!(split_event(&numeric_body).unwrap_err().code, "invalid_event");
     }
 
     #[test]

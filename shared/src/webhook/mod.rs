@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -32,11 +32,19 @@ pub struct RequestError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// The request field the error is about (`zoho_id`, `module`, an unexpected key, a header),
+    /// when there is one; answered as `error.field`.
+    pub field: Option<String>,
 }
 
 impl RequestError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), field: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -54,7 +62,7 @@ pub trait Processor: Send + Sync + 'static {
 /// The Lambda entry point shared by every function: one `App` built at cold start, one
 /// processor, every invocation through [`handle_event`]. The event is taken as plain JSON rather
 /// than through `lambda_http::run`, whose adapter panics on a body that claims to be base64 and is
-/// not (see [`event`]); everything else is `lambda_http`'s own request conversion.
+/// not, and which would decode and copy the body before anything had been checked (see [`event`]).
 pub async fn run<P: Processor>(app: Arc<App>, function: Function, processor: P) -> Result<(), lambda_http::Error> {
     let processor = Arc::new(processor);
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
@@ -71,8 +79,10 @@ pub async fn run<P: Processor>(app: Arc<App>, function: Function, processor: P) 
     .await
 }
 
-/// Handles one raw API Gateway event (REST or HTTP API) exactly as [`run`] does: an event that
-/// cannot be turned into a request is answered 400 like any other bad input.
+/// Handles one raw API Gateway event (REST or HTTP API) exactly as [`run`] does. The body stays
+/// as API Gateway sent it (text, or base64) until the route, the method, the secret and the size
+/// limit have been checked; only then is it decoded and parsed, once. An event that cannot be
+/// turned into a request is answered 400 like any other bad input.
 pub async fn handle_event(
     app: &App,
     function: Function,
@@ -80,8 +90,8 @@ pub async fn handle_event(
     raw_event: &serde_json::Value,
     context: Option<lambda_http::Context>,
 ) -> Response<Body> {
-    match event::request_from_event(raw_event) {
-        Ok(request) => handle(app, function, processor, event::with_context(request, context)).await,
+    match event::split_event(raw_event) {
+        Ok((request, body)) => handle_raw(app, function, processor, &event::with_context(request, context), body).await,
         Err(err) => {
             tracing::info!(
                 request_id = %context.map(|c| c.request_id).unwrap_or_default(),
@@ -120,14 +130,33 @@ struct Handled {
     retry: Option<crate::error::Retry>,
 }
 
-/// Handles one HTTP request. Never panics on input and never answers 500: a bad request is a
-/// 4xx with a JSON error, an upstream failure a 502/503/504 that says whether to retry.
+/// Handles one HTTP request whose body `lambda_http` has already decoded (tests, local tools).
+/// Never panics on input and never answers 500: a bad request is a 4xx with a JSON error, an
+/// upstream failure a 502/503/504 that says whether to retry.
 pub async fn handle(app: &App, function: Function, processor: &dyn Processor, request: Request) -> Response<Body> {
+    let bytes: &[u8] = match request.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    handle_raw(app, function, processor, &request, event::RawBody::Plain(bytes)).await
+}
+
+async fn handle_raw(
+    app: &App,
+    function: Function,
+    processor: &dyn Processor,
+    request: &Request,
+    body: event::RawBody<'_>,
+) -> Response<Body> {
     let started = Instant::now();
     let scope = RequestScope::new();
-    let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let context = request.lambda_context_ref();
+    let request_id = context.map(|c| c.request_id.clone()).unwrap_or_default();
+    let budget = time_budget(&app.settings.webhook, context.map(|c| c.deadline));
     let mut handled = Handled::default();
-    let response = scope.run(route(app, function, processor, &request, &mut handled, &scope)).await;
+    let response = scope.run(route(app, function, processor, request, body, &mut handled, &scope, budget)).await;
     tracing::info!(
         request_id = %request_id,
         function = function.name(),
@@ -145,14 +174,34 @@ pub async fn handle(app: &App, function: Function, processor: &dyn Processor, re
     response
 }
 
+/// How long this invocation may spend on Zoho and Moodle: until Lambda's deadline (the context's
+/// `deadline`, Unix milliseconds) minus the margin that keeping the event for a retry needs, or
+/// the configured local budget when there is no deadline (tests, local runs).
+pub fn time_budget(settings: &crate::config::WebhookSettings, deadline_ms: Option<u64>) -> Duration {
+    match deadline_ms.filter(|d| *d > 0) {
+        Some(deadline) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            Duration::from_millis(deadline.saturating_sub(now)).saturating_sub(settings.deadline_margin)
+        }
+        None => settings.local_budget,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn route(
     app: &App,
     function: Function,
     processor: &dyn Processor,
     request: &Request,
+    body: event::RawBody<'_>,
     handled: &mut Handled,
     scope: &RequestScope,
+    budget: Duration,
 ) -> Response<Body> {
+    let started = Instant::now();
     let raw_path = match request.raw_http_path() {
         "" => request.uri().path(),
         path => path,
@@ -180,8 +229,7 @@ async fn route(
         return method_not_allowed("POST");
     }
 
-    let accepted = accept(app, endpoint, request);
-    let call = match accepted {
+    let call = match accept(app, endpoint, request, body) {
         Ok(call) => call,
         Err(err) => {
             handled.outcome = err.code.into();
@@ -191,9 +239,26 @@ async fn route(
     handled.zoho_id = Some(call.zoho_id.clone());
     handled.module = Some(endpoint.module().to_owned());
 
-    let result = processor.process(app, &call).await;
+    // The budget covers the processing; what is left of it after the checks above is what the
+    // remote calls get. When it runs out, the work stops and the event is kept for a retry while
+    // Lambda still has time for that (`deadline_margin`).
+    let remaining = budget.saturating_sub(started.elapsed());
+    let result = match tokio::time::timeout(remaining, processor.process(app, &call)).await {
+        Ok(result) => result,
+        Err(_) => {
+            let waiting_for = scope.last_call().unwrap_or_else(|| "the processing (no remote call had started)".into());
+            tracing::warn!(endpoint = endpoint.name(), zoho_id = %call.zoho_id, budget_ms = budget.as_millis() as u64, slow_call = %waiting_for, "webhook ran out of time");
+            Err(SyncError::DeadlineExceeded { budget_ms: budget.as_millis() as u64, waiting_for })
+        }
+    };
     let planned = app.moodle.is_plan_mode().then(|| scope.planned_calls());
     match result {
+        Ok(outcome) if outcome.status == OutcomeStatus::Refused => {
+            // A final answer: nothing changed, nothing to retry, so nothing is captured.
+            handled.outcome = outcome.refusal.unwrap_or("refused").into();
+            tracing::warn!(endpoint = endpoint.name(), zoho_id = %call.zoho_id, code = outcome.refusal.unwrap_or("refused"), reason = outcome.reason.as_deref().unwrap_or(""), "webhook refused");
+            json(StatusCode::CONFLICT, &outcome.to_json(&call, planned))
+        }
         Ok(outcome) => {
             handled.outcome = outcome.status.as_str().into();
             json(StatusCode::OK, &outcome.to_json(&call, planned))
@@ -249,38 +314,53 @@ async fn route(
     }
 }
 
-/// Authentication, size limit and body parsing: everything that can refuse a request with a 4xx.
-fn accept(app: &App, endpoint: Endpoint, request: &Request) -> Result<WebhookCall, RequestError> {
+/// Everything that can refuse a request with a 4xx, in this order: the secret and the size limit
+/// on the raw request (a body over the limit is not decoded or read further), then the body
+/// decoded (base64) and parsed once, against the endpoint's strict contract (`body`).
+fn accept(
+    app: &App,
+    endpoint: Endpoint,
+    request: &Request,
+    body: event::RawBody<'_>,
+) -> Result<WebhookCall, RequestError> {
     auth::verify(request.headers(), &app.settings.webhook.secrets)?;
-    let bytes: &[u8] = match request.body() {
-        Body::Empty => &[],
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => &[],
-    };
-    if bytes.len() > app.settings.webhook.max_body_bytes {
-        return Err(RequestError::new(
-            413,
-            "payload_too_large",
-            format!("the body is larger than {} bytes", app.settings.webhook.max_body_bytes),
-        ));
+    let limit = app.settings.webhook.max_body_bytes;
+    if body.decoded_len_at_least() > limit {
+        return Err(RequestError::new(413, "payload_too_large", format!("the body is larger than {limit} bytes")));
+    }
+    // Zoho does not compress webhook bodies, and decompressing would let a small request grow
+    // past the limit: a compressed body is refused, not inflated.
+    if let Some(encoding) = request.headers().get(header::CONTENT_ENCODING) {
+        let identity =
+            encoding.to_str().is_ok_and(|e| e.trim().is_empty() || e.trim().eq_ignore_ascii_case("identity"));
+        if !identity {
+            return Err(RequestError::new(
+                415,
+                "unsupported_content_encoding",
+                "content-encoding: send the body uncompressed (no gzip, deflate or br)",
+            )
+            .with_field("content-encoding"));
+        }
+    }
+    let bytes = body.decode()?;
+    if bytes.len() > limit {
+        return Err(RequestError::new(413, "payload_too_large", format!("the body is larger than {limit} bytes")));
     }
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let query = query_pairs(request);
-    let payload = body::parse(content_type, bytes, &query)?;
-    if let Some(module) = &payload.module
-        && module != endpoint.module()
-    {
+    let payload = body::parse(content_type, &bytes, &query)?;
+    if payload.module != endpoint.module() {
         return Err(RequestError::bad_request(
             "module_mismatch",
             format!(
-                "endpoint {} receives module {}, not the module named in the body",
+                "module: endpoint {} receives module {}, not the module named in the body",
                 endpoint.name(),
                 endpoint.module()
             ),
-        ));
+        )
+        .with_field("module"));
     }
-    Ok(WebhookCall { endpoint, zoho_id: payload.zoho_id, module: payload.module })
+    Ok(WebhookCall { endpoint, zoho_id: payload.zoho_id, module: Some(payload.module) })
 }
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {
@@ -306,7 +386,11 @@ fn json(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
 /// A JSON error answer for a refused request.
 pub fn error_response(err: &RequestError) -> Response<Body> {
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
-    json(status, &serde_json::json!({"error": {"code": err.code, "message": err.message, "retryable": false}}))
+    let mut body = serde_json::json!({"error": {"code": err.code, "message": err.message, "retryable": false}});
+    if let Some(field) = &err.field {
+        body["error"]["field"] = field.clone().into();
+    }
+    json(status, &body)
 }
 
 fn method_not_allowed(allow: &'static str) -> Response<Body> {

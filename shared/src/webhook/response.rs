@@ -20,6 +20,12 @@ impl Outcome {
         if let Some(reason) = &self.reason {
             body["reason"] = reason.clone().into();
         }
+        if let Some(code) = self.refusal {
+            // Answered 409 with the edge's usual error shape, so Zoho's log and a person read it
+            // like any other refusal.
+            body["error"] =
+                json!({"code": code, "message": self.reason.clone().unwrap_or_default(), "retryable": false});
+        }
         if let Some(planned) = planned {
             body["mode"] = "plan".into();
             body["planned_moodle_calls"] = serde_json::to_value(planned).unwrap_or_default();

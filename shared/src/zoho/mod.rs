@@ -3,6 +3,7 @@
 //! One `ZohoClient` per process (build it at cold start, as `App` does): it holds the connection
 //! pool and the token cache, and every clone shares both. Facts: `docs/zoho-crm.md` §3–§4.
 
+pub mod deleted;
 mod error;
 pub mod records;
 mod settings;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use serde_json::{Map, Value, json};
 
+pub use deleted::{GoneEvidence, Presence};
 pub use error::ZohoError;
 pub use records::{
     Class, Criterion, CriterionLevel, Enrollment, Grade, GradingTemplateRow, Installment, Module, Payment, Program,
@@ -404,7 +406,7 @@ impl Inner {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            telemetry::count_zoho_call();
+            telemetry::count_zoho_call(operation);
             let outcome = match request().timeout(self.settings.timeout).send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();

@@ -40,7 +40,24 @@ impl Simulator {
             "deleted_by": {"name": "College Admin", "id": "5398830000000000002"},
             "created_by": {"name": "College Admin", "id": "5398830000000000002"},
             "deleted_time": now_iso(),
+            // Kept for `restore_record`; never listed.
+            "_record": record,
         }));
+        true
+    }
+
+    /// Restores a record from the recycle bin as a user would: it exists again (reads, COQL) and
+    /// is no longer listed by `/{module}/deleted`. Returns whether it was in the recycle bin.
+    pub fn restore_record(&self, module: &str, id: &str) -> bool {
+        let mut data = self.shared.data();
+        let Some(index) = data.trash.deleted.iter().position(|r| {
+            r["module"] == module && r["id"] == id && r["type"] == "recycle" && r.get("_record").is_some()
+        }) else {
+            return false;
+        };
+        let mut entry = data.trash.deleted.remove(index);
+        let record = entry.get_mut("_record").map(Value::take).unwrap_or(Value::Null);
+        data.records.entry(module.to_owned()).or_default().push(record);
         true
     }
 
@@ -126,6 +143,7 @@ pub(crate) async fn list_deleted(
             let mut r = r.clone();
             if let Some(map) = r.as_object_mut() {
                 map.remove("module");
+                map.remove("_record");
             }
             r
         })

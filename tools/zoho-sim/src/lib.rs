@@ -78,6 +78,10 @@ pub struct Faults {
     /// Answer record updates (PUT) with this status instead of applying them, while reads and
     /// COQL keep working (a write-back that fails after the reads succeeded).
     pub update_status: Option<u16>,
+    /// Answer a read by id of a record that does not exist with this status instead of 204:
+    /// 404 (`NOT_FOUND`) or 400 (`INVALID_DATA`, "the id given seems to be invalid") — the
+    /// "not found" answers other than 204 that a check must treat as ambiguous.
+    pub missing_record_status: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -463,10 +467,17 @@ async fn get_record(
             log(&mut data, "GET", &path, RequestKind::Get, 200);
             (StatusCode::OK, Json(json!({"data": [record]}))).into_response()
         }
-        None => {
-            log(&mut data, "GET", &path, RequestKind::Get, 204);
-            StatusCode::NO_CONTENT.into_response()
-        }
+        None => match data.faults.missing_record_status {
+            Some(status) => {
+                log(&mut data, "GET", &path, RequestKind::Get, status);
+                let code = if status == 404 { "NOT_FOUND" } else { "INVALID_DATA" };
+                zoho_error(status, code, "the id given seems to be invalid")
+            }
+            None => {
+                log(&mut data, "GET", &path, RequestKind::Get, 204);
+                StatusCode::NO_CONTENT.into_response()
+            }
+        },
     }
 }
 
