@@ -62,9 +62,38 @@ impl MoodleClient {
             telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
             return Ok(None);
         };
+        let body = form::encode_call(target.token.expose(), function, params);
+        let (status, content_type, bytes) = self.post(target, body).await?;
+        decode_response(function, status, &content_type, bytes.as_ref()).map(Some)
+    }
+
+    /// The start of a call's form body (token, function, answer format), for parameters written
+    /// straight into it ([`form::append_encoded`]) instead of built as a `Value` first; `None` in
+    /// plan mode, where calls are recorded with [`MoodleClient::call`] instead.
+    pub fn form_body(&self, function: &str, capacity: usize) -> Option<String> {
+        let target = self.target.as_ref()?;
+        let mut body = String::with_capacity(capacity + 128);
+        form::begin_call(&mut body, target.token.expose(), function);
+        Some(body)
+    }
+
+    /// Posts a body begun with [`MoodleClient::form_body`] and decodes the result straight from
+    /// the answer's bytes (no `Value` tree). Same results and errors as [`MoodleClient::call`]:
+    /// an exception, a non-JSON or an unexpected answer goes through the same decoder.
+    pub async fn call_form<T: DeserializeOwned>(&self, function: &str, body: String) -> Result<T, MoodleError> {
+        let Some(target) = &self.target else {
+            return Err(MoodleError::UnexpectedResponse {
+                function: function.to_owned(),
+                reason: "a form body was built without a Moodle to send it to".to_owned(),
+            });
+        };
+        let (status, content_type, bytes) = self.post(target, body).await?;
+        decode_typed(function, status, &content_type, bytes.as_ref())
+    }
+
+    async fn post(&self, target: &MoodleTarget, body: String) -> Result<(u16, String, impl AsRef<[u8]>), MoodleError> {
         telemetry::count_moodle_call();
         let url = format!("{}{}", target.base_url, REST_PATH);
-        let body = form::encode_call(target.token.expose(), function, params);
         let response = self
             .http
             .post(url)
@@ -83,7 +112,7 @@ impl MoodleClient {
             .unwrap_or("no content type")
             .to_owned();
         let bytes = response.bytes().await.map_err(|e| self.transport_error(&e))?;
-        decode_response(function, status, &content_type, &bytes).map(Some)
+        Ok((status, content_type, bytes))
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> MoodleError {
@@ -127,6 +156,37 @@ pub fn decode_response(function: &str, status: u16, content_type: &str, body: &[
         });
     }
     Ok(value)
+}
+
+/// [`decode_response`] followed by the conversion to `T`, in one pass over the bytes when the
+/// answer is a plain success: a skim for an `exception` key (nothing allocated), then `T`
+/// straight from the bytes. Anything else (an exception, not JSON, an answer `T` does not fit)
+/// takes the regular path, so the errors are exactly those of [`MoodleClient::call`].
+pub fn decode_typed<T: DeserializeOwned>(
+    function: &str,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) -> Result<T, MoodleError> {
+    #[derive(serde::Deserialize)]
+    struct Skim {
+        #[serde(default, deserialize_with = "present")]
+        exception: bool,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| true)
+    }
+    use serde::Deserialize as _;
+    if (200..300).contains(&status)
+        && let Ok(skim) = serde_json::from_slice::<Skim>(body)
+        && !skim.exception
+        && let Ok(value) = serde_json::from_slice::<T>(body)
+    {
+        return Ok(value);
+    }
+    let value = decode_response(function, status, content_type, body)?;
+    serde_json::from_value(value)
+        .map_err(|e| MoodleError::UnexpectedResponse { function: function.to_owned(), reason: e.to_string() })
 }
 
 #[cfg(test)]
