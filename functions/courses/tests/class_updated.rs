@@ -461,10 +461,7 @@ async fn a_class_gone_from_zoho_is_skipped() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["status"], "skipped");
     // Only the read made beside the class record (local_mzi_get_moodle_ids) reached Moodle.
-    assert!(
-        h.moodle_functions().iter().all(|f| f == IDS),
-        "nothing is written for a record Zoho does not have (B18)"
-    );
+    assert!(h.moodle_functions().iter().all(|f| f == IDS), "nothing is written for a record Zoho does not have (B18)");
 }
 
 #[tokio::test]

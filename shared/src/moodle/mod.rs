@@ -48,11 +48,13 @@ impl MoodleClient {
     /// Calls `function` and decodes its result. In plan mode the call is recorded and
     /// `T::default()` is returned, so the processing can go on and show its whole plan.
     pub async fn call<T: DeserializeOwned + Default>(&self, function: &str, params: &Value) -> Result<T, MoodleError> {
-        match self.call_value(function, params).await? {
-            None => Ok(T::default()),
-            Some(value) => serde_json::from_value(value)
-                .map_err(|e| MoodleError::UnexpectedResponse { function: function.to_owned(), reason: e.to_string() }),
-        }
+        let Some(target) = &self.target else {
+            telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
+            return Ok(T::default());
+        };
+        let body = form::encode_call(target.token.expose(), function, params);
+        let (status, content_type, bytes) = self.post(target, body).await?;
+        decode_typed(function, status, &content_type, bytes.as_ref())
     }
 
     /// Calls `function` and returns its raw JSON result (`Some(Value::Null)` is a valid answer of
@@ -196,6 +198,41 @@ mod tests {
 
     fn decode(status: u16, body: &str) -> Result<Value, MoodleError> {
         decode_response("local_mzi_update_student", status, "application/json", body.as_bytes())
+    }
+
+    /// The one-pass decoder gives what the regular path gives: the value, or the same error.
+    #[test]
+    fn typed_decoding_matches_the_value_path() {
+        #[derive(Debug, Default, PartialEq, serde::Deserialize)]
+        struct Answer {
+            #[serde(default)]
+            status: String,
+            #[serde(default)]
+            id: i64,
+        }
+        let regular = |status: u16, body: &str| -> Result<Answer, MoodleError> {
+            decode_response("f", status, "application/json", body.as_bytes()).and_then(|v| {
+                serde_json::from_value(v)
+                    .map_err(|e| MoodleError::UnexpectedResponse { function: "f".into(), reason: e.to_string() })
+            })
+        };
+        for (status, body) in [
+            (200, r#"{"status":"created","id":7,"other":[1,{"a":null}]}"#),
+            (200, r#"{"exception":"x","errorcode":"invalidparameter","message":"m"}"#),
+            (200, r#"{"exception":null}"#),
+            (200, r#"{"status":5}"#),
+            (200, "<html>"),
+            (200, ""),
+            (500, r#"{"status":"created"}"#),
+            (403, ""),
+            (200, "[]"),
+        ] {
+            assert_eq!(
+                decode_typed::<Answer>("f", status, "application/json", body.as_bytes()),
+                regular(status, body),
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -317,10 +317,9 @@ async fn course_steps(
                     .with_detail(json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "reason": "plan mode: the course id is not known"})),
             );
         } else if let Some(reason) = write_back_not_needed(class, &report) {
-            trail.push(
-                Action::new(step, "not_needed")
-                    .with_detail(json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "course_id": course_id, "reason": reason})),
-            );
+            trail.push(Action::new(step, "not_needed").with_detail(
+                json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "course_id": course_id, "reason": reason}),
+            ));
         } else {
             match write_back(app, id, course_id, trail).await {
                 Ok(()) => report.wrote_back = true,

@@ -17,8 +17,8 @@ use crate::app::App;
 use crate::error::{Retry, SyncError};
 use crate::ids::ZohoId;
 use crate::moodle::MoodleError;
-use crate::webhook::{Action, Outcome, OutcomeStatus};
 use crate::moodle::form;
+use crate::webhook::{Action, Outcome, OutcomeStatus};
 use crate::zoho::records::EnrollmentRow;
 use crate::zoho::values::borrowed;
 use crate::zoho::{self, Module as _};
@@ -205,7 +205,8 @@ impl ItemStore {
 
     /// The body of one `local_mzi_update_enrollment` call for these items, `None` in plan mode.
     fn body(&self, app: &App, indices: &[usize]) -> Option<String> {
-        let size: usize = indices.iter().map(|&i| self.items[i].end - self.items[i].start + 24 * self.items[i].fields).sum();
+        let size: usize =
+            indices.iter().map(|&i| self.items[i].end - self.items[i].start + 24 * self.items[i].fields).sum();
         let mut body = app.moodle.form_body(UPDATE_FUNCTION, size)?;
         for (position, &index) in indices.iter().enumerate() {
             let item = self.items[index];
@@ -427,6 +428,14 @@ async fn resolve(
     Ok(errors)
 }
 
+/// One call made by a sender of [`sync_class`]: its first item, the results, its action line.
+struct SentChunk {
+    first: usize,
+    results: Vec<(usize, PluginResult)>,
+    actions: Vec<Action>,
+    calls: usize,
+}
+
 /// Every enrolment of class `class_id`, read from Zoho page by page and sent to Moodle as the
 /// pages arrive by two senders, so at most two `local_mzi_update_enrollment` calls are in flight
 /// at once: enough to keep Moodle busy while the next page is read, few enough not to overrun
@@ -461,7 +470,7 @@ pub async fn sync_class(
         result
     };
     let lane = || async {
-        let mut sent: Vec<(usize, Vec<(usize, PluginResult)>, Vec<Action>, usize)> = Vec::new();
+        let mut sent: Vec<SentChunk> = Vec::new();
         let mut course = course.clone();
         let ready = matches!(course.wait_for(Option::is_some).await.as_deref(), Ok(Some(true)));
         if !ready {
@@ -478,7 +487,12 @@ pub async fn sync_class(
             // Built before the call, so the store is free for the listing while it is in flight.
             let prepared = lock(&store).prepare(app, &indices);
             match send_chunk(app, prepared, &indices, &mut report, &mut lane_trail).await {
-                Ok(results) => sent.push((range.start, results, lane_trail.actions, report.moodle_calls)),
+                Ok(results) => sent.push(SentChunk {
+                    first: range.start,
+                    results,
+                    actions: lane_trail.actions,
+                    calls: report.moodle_calls,
+                }),
                 Err(error) => {
                     rx.lock().await.close();
                     return Err(error);
@@ -500,12 +514,12 @@ pub async fn sync_class(
             .with_detail(json!({"class_zoho_id": class_id, "records": records})),
     );
     let mut chunks: Vec<_> = first.into_iter().chain(second).collect();
-    chunks.sort_by_key(|(start, ..)| *start);
+    chunks.sort_by_key(|chunk| chunk.first);
     let mut answered = Vec::with_capacity(store.len());
-    for (_, results, actions, calls) in chunks {
-        answered.extend(results);
-        trail.actions.extend(actions);
-        report.moodle_calls += calls;
+    for chunk in chunks {
+        answered.extend(chunk.results);
+        trail.actions.extend(chunk.actions);
+        report.moodle_calls += chunk.calls;
     }
     let errors = resolve(app, &store, answered, &mut report, trail).await?;
     drop(errors);
@@ -528,7 +542,10 @@ async fn list_into(
     tx: &tokio::sync::mpsc::Sender<std::ops::Range<usize>>,
 ) -> Result<usize, SyncError> {
     if !class_field.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') || class_field.is_empty() {
-        return Err(SyncError::invalid_record("invalid_query", "a field API name is letters, digits, underscores and dots"));
+        return Err(SyncError::invalid_record(
+            "invalid_query",
+            "a field API name is letters, digits, underscores and dots",
+        ));
     }
     let query = format!(
         "select {} from {} where {class_field} = '{class_id}'",
@@ -566,7 +583,9 @@ async fn list_into(
                 let indices: Vec<usize> = (next..store.len()).collect();
                 let ranges = chunks(&store.field_counts(&indices));
                 match (ranges.first(), last) {
-                    (Some(first), _) if ranges.len() > 1 || last.is_none() => Some(next + first.start..next + first.end),
+                    (Some(first), _) if ranges.len() > 1 || last.is_none() => {
+                        Some(next + first.start..next + first.end)
+                    }
                     _ => None,
                 }
             };
@@ -799,7 +818,9 @@ async fn send_chunk(
     for result in &answered {
         *by_status.entry(result.status_text().to_owned()).or_default() += 1;
     }
-    trail.push(Action::new(UPDATE_FUNCTION, "batch").with_detail(json!({"items": indices.len(), "by_status": by_status})));
+    trail.push(
+        Action::new(UPDATE_FUNCTION, "batch").with_detail(json!({"items": indices.len(), "by_status": by_status})),
+    );
     Ok(indices.iter().copied().zip(answered).collect())
 }
 

@@ -761,6 +761,56 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The single-pass page decoder keeps exactly what the regular decoder keeps, for every
+    /// lenient shape Zoho may send, and refuses (with the regular decoder's error) what it
+    /// refuses.
+    #[test]
+    fn enrollment_pages_decode_like_records() {
+        let rows = vec![
+            json!({"id": "5398830000100000701", "Name": "E-1", "Enrolled_Students": {"name": "S", "id": "5398830000100000001"},
+                   "Classes": {"name": "C", "id": "5398830000100000401"}, "Start_Date": "2026-03-02", "End_Date": " 2026-06-26 ",
+                   "Enrollment_Type": "Full", "Enrollment_Status": " Active ", "Student_Name": "Zoë \"Q\" & A",
+                   "Class_Name": "", "Enrolled_Program": "-None-", "Moodle_Course_ID": 12, "Synced_to_Moodle": "TRUE",
+                   "Created_Time": " 2026-02-20T08:00:00+03:00", "Modified_Time": "2026-02-23T12:34:56.5Z"}),
+            json!({"id": " 5398830000100000702 ", "Enrolled_Students": "5398830000100000002", "Classes": 5398830000100000401u64,
+                   "Start_Date": null, "End_Date": "   ", "Enrollment_Status": 3, "Student_Name": 2.5,
+                   "Synced_to_Moodle": false, "Modified_Time": "2026-02-23T12:34:56+03:00", "Extra": {"a": [1]}}),
+            json!({"id": "5398830000100000703", "Enrolled_Students": {"id": null, "name": "x"}, "Classes": {"id": " ", "name": 7},
+                   "Synced_to_Moodle": null, "Name": null}),
+        ];
+        let page = json!({"data": rows, "info": {"more_records": true, "count": 3}}).to_string();
+        let (decoded, more) = decode_enrollment_page(page.as_bytes(), "COQL (offset 0)").unwrap();
+        assert!(more);
+        assert!(matches!(decoded, EnrollmentPageRows::Borrowed(_)), "the single pass took this page");
+        let records: Vec<Enrollment> = rows.iter().map(|r| decode(r.clone()).unwrap()).collect();
+        let mut seen = Vec::new();
+        decoded.for_each(|row| seen.push(format!("{row:?}")));
+        let expected: Vec<String> = records.iter().map(|r| format!("{:?}", EnrollmentRow::from_record(r))).collect();
+        assert_eq!(seen, expected);
+
+        // Refused rows: the error is the regular decoder's, naming the field.
+        for bad in [
+            json!({"id": "5398830000100000704", "Start_Date": "2026-02-30"}),
+            json!({"id": "5398830000100000704", "Enrollment_Status": true}),
+            json!({"id": "5398830000100000704", "Classes": {"id": "abc"}}),
+            json!({"id": "5398830000100000704", "Classes": {"id": "1", "name": [1]}}),
+            json!({"id": "5398830000100000704", "Synced_to_Moodle": "yes"}),
+            json!({"id": "5398830000100000704", "Modified_Time": 5}),
+            json!({"Name": "no id"}),
+            json!(["5398830000100000704"]),
+        ] {
+            let page = json!({"data": [bad.clone()]}).to_string();
+            let err = decode_enrollment_page(page.as_bytes(), "COQL (offset 0)").err();
+            let expected = decode::<Enrollment>(bad.clone()).err();
+            assert!(err.is_some(), "{bad}");
+            assert_eq!(err.map(|e| e.to_string()), expected.map(|e| e.to_string()), "{bad}");
+        }
+        let (empty, more) = decode_enrollment_page(br#"{"data": null, "info": {"more_records": true}}"#, "c").unwrap();
+        assert!(empty.is_empty() && !more, "no data ends the listing, as coql_page does");
+        assert!(decode_enrollment_page(br#"{"data": 5}"#, "c").is_err());
+        assert!(decode_enrollment_page(b"<html>", "c").is_err());
+    }
+
     #[test]
     fn missing_null_and_empty_are_none() {
         let s: Student = decode(json!({

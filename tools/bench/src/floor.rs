@@ -102,7 +102,8 @@ impl RecordFloor {
             let _: serde::de::IgnoredAny = serde_json::from_slice(&bytes).expect("Moodle answers JSON");
             seen += bytes.len();
         }
-        let response = format!(r#"{{"statusCode":200,"body":"{{\"status\":\"ok\",\"zoho_id\":\"{}\"}}"}}"#, webhook.zoho_id);
+        let response =
+            format!(r#"{{"statusCode":200,"body":"{{\"status\":\"ok\",\"zoho_id\":\"{}\"}}"}}"#, webhook.zoho_id);
         seen + std::hint::black_box(response).len()
     }
 }

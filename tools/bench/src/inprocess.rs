@@ -489,12 +489,7 @@ fn backfill_section(
 
 /// Where the CPU of `class_updated` with 2,000 enrolments goes, through the public pieces the
 /// courses function is made of, next to the floor's (medians of 20 runs each).
-fn class_breakdown(
-    rt: &tokio::runtime::Runtime,
-    app: &App,
-    sim: &Simulator,
-    class_floor: &crate::floor::ClassFloor,
-) {
+fn class_breakdown(rt: &tokio::runtime::Runtime, app: &App, sim: &Simulator, class_floor: &crate::floor::ClassFloor) {
     use shared::sync::enrollment;
     use shared::zoho::Enrollment;
     let class = ZohoId::parse(&upstream::class_id(2000, true)).expect("id");
@@ -537,7 +532,11 @@ fn class_breakdown(
     println!("\n### Where the CPU of class_updated with 2,000 enrolments goes (medians of 20)\n");
     println!("| piece | CPU |");
     println!("|---|---:|");
-    println!("| floor: the {} COQL pages decoded into typed rows, the form bodies written (no HTTP) | {:.2} ms |", class_floor.page_count(), ms(floor));
+    println!(
+        "| floor: the {} COQL pages decoded into typed rows, the form bodies written (no HTTP) | {:.2} ms |",
+        class_floor.page_count(),
+        ms(floor)
+    );
     println!("| Zoho: the COQL pages fetched and parsed to JSON values (`coql_raw`) | {:.2} ms |", ms(listing_raw));
     println!("| Zoho: the same, decoded to `Enrollment` records (`list_by_lookup`) | {:.2} ms |", ms(listing));
     println!("| the batch in plan mode (items and chunking, no HTTP) | {:.2} ms |", ms(batch_plan));
@@ -606,14 +605,21 @@ fn critical_path_section(
     println!(
         "Sum = the webhook's round trips one after another; critical path = the shortest possible wall time given what each call needs from the others (see `critical_path` in tools/bench/src/inprocess.rs). First sync: a class without a course, so `Moodle_Class_ID` is written back.\n"
     );
-    println!("| webhook | Zoho calls | Moodle calls | sum of round trips | critical path | **wall** | wall ÷ critical path | budget ≤ 1.1× |");
+    println!(
+        "| webhook | Zoho calls | Moodle calls | sum of round trips | critical path | **wall** | wall ÷ critical path | budget ≤ 1.1× |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---|");
     sim.set_faults(zoho_sim::Faults { delay_ms: ZOHO_LATENCY.as_millis() as u64, ..zoho_sim::Faults::default() });
     moodle.set_delay(MOODLE_LATENCY);
     let mut rows: Vec<(String, Endpoint, String, bool)> =
         cases.iter().map(|(e, id, label)| (label.clone(), *e, id.clone(), false)).collect();
     for size in [50, 2000] {
-        rows.push((format!("class_updated, {size} enrolments, first sync"), Endpoint::ClassUpdated, upstream::class_id(size, false), true));
+        rows.push((
+            format!("class_updated, {size} enrolments, first sync"),
+            Endpoint::ClassUpdated,
+            upstream::class_id(size, false),
+            true,
+        ));
     }
     for (label, endpoint, id, first_sync) in rows {
         let event = webhook_event(root, endpoint, &id);

@@ -207,7 +207,11 @@ fn main() {
             other => largest_case(other),
         };
         let event = webhook_event(&root, endpoint, &id);
-        plan.push((function, endpoint, StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &event)));
+        plan.push((
+            function,
+            endpoint,
+            StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &event),
+        ));
     }
     let plans: Vec<StartPlan> = plan.iter().map(|(_, _, p)| p.clone()).collect();
     let sets = interleaved_starts(&api, &upstream_rt, &plans, args.starts, &workdir, None);
@@ -349,7 +353,9 @@ fn print_cold_row(
     let counts = format!("{} / {}", set.ok.len(), set.failed.len());
     let failed = !set.failed.is_empty();
     if set.ok.is_empty() {
-        println!("| {name} | {configuration} | {event} | {counts} | failed | failed | | | | **NOT met**: no start succeeded |");
+        println!(
+            "| {name} | {configuration} | {event} | {counts} | failed | failed | | | | **NOT met**: no start succeeded |"
+        );
         return;
     }
     let init = Summary::of(set.ok.iter().map(|s| s.init).collect());
@@ -368,7 +374,9 @@ fn print_cold_row(
             let batched = set.ssm_calls.iter().all(|c| c.get("AmazonSSM.GetParameters") == Some(&1));
             let operations: std::collections::BTreeSet<&str> =
                 set.ssm_calls.iter().flat_map(|c| c.keys().map(String::as_str)).collect();
-            let extra = env_median.map(|m| format!("; +{:.2} ms over the environment", ms(first.median.saturating_sub(m)))).unwrap_or_default();
+            let extra = env_median
+                .map(|m| format!("; +{:.2} ms over the environment", ms(first.median.saturating_sub(m))))
+                .unwrap_or_default();
             format!(
                 "1 SSM call per start: {} (calls per start {}–{}: {}){extra}{failures}",
                 verdict(!failed && all_one && batched),
@@ -388,6 +396,9 @@ fn print_cold_row(
     );
 }
 
+/// moto_server, the functions' environment pointing at it, and the counting relay in front of it.
+type SsmSetup = (std::process::Child, Vec<(String, String)>, relay::Relay);
+
 /// Starts moto_server on a free loopback port, stores the secrets as SecureStrings, and returns
 /// the environment that makes a function read them from there.
 fn ssm_env(
@@ -395,7 +406,7 @@ fn ssm_env(
     moto: &Path,
     workdir: &Path,
     base_env: &[(String, String)],
-) -> Result<(std::process::Child, Vec<(String, String)>, relay::Relay), String> {
+) -> Result<SsmSetup, String> {
     let port =
         std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
     let log = std::fs::File::create(workdir.join("moto.log")).map_err(|e| e.to_string())?;

@@ -48,7 +48,13 @@ impl Relay {
     }
 }
 
-async fn forward(State(state): State<Arc<RelayState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn forward(
+    State(state): State<Arc<RelayState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let operation = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
