@@ -133,7 +133,13 @@ async fn class_updated_creates_the_course_with_staff_teacher_and_students_in_a_r
     };
 
     // 1. Create.
+    let started = std::time::Instant::now();
     let (status, answer) = common::send(&app, Endpoint::ClassUpdated, &class_id).await;
+    // The wall time of the webhook against this Moodle (docs/PERFORMANCE.md compares it).
+    eprintln!(
+        "live class_updated (first sync, course created) wall time: {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     assert_eq!(status, 200, "{answer}");
     let created = common::detail(&answer, common::CREATE).clone();
     eprintln!("live create: {created}");
@@ -150,7 +156,12 @@ async fn class_updated_creates_the_course_with_staff_teacher_and_students_in_a_r
     assert_eq!(ids["classes"][0]["moodle_id"], course, "the plugin links the class to the course");
 
     // 2. The same webhook again: the same course, updated in place.
+    let started = std::time::Instant::now();
     let (status, again) = common::send(&app, Endpoint::ClassUpdated, &class_id).await;
+    eprintln!(
+        "live class_updated (repeat, course updated) wall time: {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     assert_eq!(status, 200, "{again}");
     assert!(common::steps(&again).contains(&("decision".into(), "update_course".into())), "{again}");
     assert_eq!(common::detail(&again, common::CREATE)["course_id"], course);

@@ -56,6 +56,20 @@ pub fn encode_call(token: &str, function: &str, params: &Value) -> String {
     body.finish()
 }
 
+/// The fixed start of every call's body: the same bytes [`encode_call`] begins with.
+pub fn begin_call(body: &mut String, token: &str, function: &str) {
+    body.push_str("wstoken=");
+    body.extend(form_urlencoded::byte_serialize(token.as_bytes()));
+    body.push_str("&wsfunction=");
+    body.extend(form_urlencoded::byte_serialize(function.as_bytes()));
+    body.push_str("&moodlewsrestformat=json");
+}
+
+/// Appends `value`, percent-encoded as [`encode_call`] encodes it, to `out`.
+pub fn append_encoded(out: &mut String, value: &str) {
+    out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+}
+
 /// [`push`] into the body: `name` is extended for nested values and restored afterwards.
 fn append(body: &mut form_urlencoded::Serializer<'_, String>, name: &mut String, value: &Value) {
     match value {
@@ -168,6 +182,13 @@ mod tests {
         ];
         expected.extend(flatten(&params));
         assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn begin_call_matches_encode_call() {
+        let mut body = String::new();
+        begin_call(&mut body, "t&k n", "local_mzi_update_enrollment");
+        assert_eq!(body, encode_call("t&k n", "local_mzi_update_enrollment", &json!({})));
     }
 
     #[test]

@@ -49,11 +49,13 @@ impl MoodleClient {
     /// Calls `function` and decodes its result. In plan mode the call is recorded and
     /// `T::default()` is returned, so the processing can go on and show its whole plan.
     pub async fn call<T: DeserializeOwned + Default>(&self, function: &str, params: &Value) -> Result<T, MoodleError> {
-        match self.call_value(function, params).await? {
-            None => Ok(T::default()),
-            Some(value) => serde_json::from_value(value)
-                .map_err(|e| MoodleError::UnexpectedResponse { function: function.to_owned(), reason: e.to_string() }),
-        }
+        let Some(target) = &self.target else {
+            telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
+            return Ok(T::default());
+        };
+        let body = form::encode_call(target.token.expose(), function, params);
+        let (status, content_type, bytes) = self.post(function, target, body).await?;
+        decode_typed(function, status, &content_type, bytes.as_ref())
     }
 
     /// Calls `function` and returns its raw JSON result (`Some(Value::Null)` is a valid answer of
@@ -63,9 +65,43 @@ impl MoodleClient {
             telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
             return Ok(None);
         };
+        let body = form::encode_call(target.token.expose(), function, params);
+        let (status, content_type, bytes) = self.post(function, target, body).await?;
+        decode_response(function, status, &content_type, bytes.as_ref()).map(Some)
+    }
+
+    /// The start of a call's form body (token, function, answer format), for parameters written
+    /// straight into it ([`form::append_encoded`]) instead of built as a `Value` first; `None` in
+    /// plan mode, where calls are recorded with [`MoodleClient::call`] instead.
+    pub fn form_body(&self, function: &str, capacity: usize) -> Option<String> {
+        let target = self.target.as_ref()?;
+        let mut body = String::with_capacity(capacity + 128);
+        form::begin_call(&mut body, target.token.expose(), function);
+        Some(body)
+    }
+
+    /// Posts a body begun with [`MoodleClient::form_body`] and decodes the result straight from
+    /// the answer's bytes (no `Value` tree). Same results and errors as [`MoodleClient::call`]:
+    /// an exception, a non-JSON or an unexpected answer goes through the same decoder.
+    pub async fn call_form<T: DeserializeOwned>(&self, function: &str, body: String) -> Result<T, MoodleError> {
+        let Some(target) = &self.target else {
+            return Err(MoodleError::UnexpectedResponse {
+                function: function.to_owned(),
+                reason: "a form body was built without a Moodle to send it to".to_owned(),
+            });
+        };
+        let (status, content_type, bytes) = self.post(function, target, body).await?;
+        decode_typed(function, status, &content_type, bytes.as_ref())
+    }
+
+    async fn post(
+        &self,
+        function: &str,
+        target: &MoodleTarget,
+        body: String,
+    ) -> Result<(u16, String, impl AsRef<[u8]>), MoodleError> {
         telemetry::count_moodle_call(function);
         let url = format!("{}{}", target.base_url, REST_PATH);
-        let body = form::encode_call(target.token.expose(), function, params);
         let response = self
             .http
             .post(url)
@@ -84,7 +120,7 @@ impl MoodleClient {
             .unwrap_or("no content type")
             .to_owned();
         let bytes = response.bytes().await.map_err(|e| self.transport_error(&e))?;
-        decode_response(function, status, &content_type, &bytes).map(Some)
+        Ok((status, content_type, bytes))
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> MoodleError {
@@ -117,6 +153,37 @@ pub fn decode_response(function: &str, status: u16, content_type: &str, body: &[
     Ok(value)
 }
 
+/// [`decode_response`] followed by the conversion to `T`, in one pass over the bytes when the
+/// answer is a plain success: a skim for an `exception` key (nothing allocated), then `T`
+/// straight from the bytes. Anything else (an exception, not JSON, an answer `T` does not fit)
+/// takes the regular path, so the errors are exactly those of [`MoodleClient::call`].
+pub fn decode_typed<T: DeserializeOwned>(
+    function: &str,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) -> Result<T, MoodleError> {
+    #[derive(serde::Deserialize)]
+    struct Skim {
+        #[serde(default, deserialize_with = "present")]
+        exception: bool,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| true)
+    }
+    use serde::Deserialize as _;
+    if (200..300).contains(&status)
+        && let Ok(skim) = serde_json::from_slice::<Skim>(body)
+        && !skim.exception
+        && let Ok(value) = serde_json::from_slice::<T>(body)
+    {
+        return Ok(value);
+    }
+    let value = decode_response(function, status, content_type, body)?;
+    serde_json::from_value(value)
+        .map_err(|e| MoodleError::UnexpectedResponse { function: function.to_owned(), reason: e.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +191,41 @@ mod tests {
 
     fn decode(status: u16, body: &str) -> Result<Value, MoodleError> {
         decode_response("local_mzi_update_student", status, "application/json", body.as_bytes())
+    }
+
+    /// The one-pass decoder gives what the regular path gives: the value, or the same error.
+    #[test]
+    fn typed_decoding_matches_the_value_path() {
+        #[derive(Debug, Default, PartialEq, serde::Deserialize)]
+        struct Answer {
+            #[serde(default)]
+            status: String,
+            #[serde(default)]
+            id: i64,
+        }
+        let regular = |status: u16, body: &str| -> Result<Answer, MoodleError> {
+            decode_response("f", status, "application/json", body.as_bytes()).and_then(|v| {
+                serde_json::from_value(v)
+                    .map_err(|e| MoodleError::UnexpectedResponse { function: "f".into(), reason: e.to_string() })
+            })
+        };
+        for (status, body) in [
+            (200, r#"{"status":"created","id":7,"other":[1,{"a":null}]}"#),
+            (200, r#"{"exception":"x","errorcode":"invalidparameter","message":"m"}"#),
+            (200, r#"{"exception":null}"#),
+            (200, r#"{"status":5}"#),
+            (200, "<html>"),
+            (200, ""),
+            (500, r#"{"status":"created"}"#),
+            (403, ""),
+            (200, "[]"),
+        ] {
+            assert_eq!(
+                decode_typed::<Answer>("f", status, "application/json", body.as_bytes()),
+                regular(status, body),
+                "{body}"
+            );
+        }
     }
 
     #[test]

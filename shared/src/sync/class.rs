@@ -136,18 +136,27 @@ pub async fn sync_as_parent(app: &Context, id: &ZohoId, trail: &mut Trail) -> Re
 }
 
 /// Syncs one class; `None` when Zoho does not have it.
+///
+/// What does not depend on each other runs at once (`docs/PERFORMANCE.md`, critical path): the
+/// class record and Moodle's view of the class; the programme and the teacher; once the
+/// decision is known, the enrolment listing beside the course steps; the write-back beside the
+/// enrolment batches. What correctness needs stays in order: no enrolment is sent before the
+/// course is in place, and the write-back follows the course it names.
 pub async fn sync(
     app: &Context,
     id: &ZohoId,
     scope: Scope,
     trail: &mut Trail,
 ) -> Result<Option<ClassReport>, SyncError> {
-    let Some(class) = fetch::<zoho::Class>(app, id, trail).await? else { return Ok(None) };
+    let mut view_trail = Trail { actions: Vec::new(), depth: trail.depth };
+    let (class, view) = tokio::join!(fetch::<zoho::Class>(app, id, trail), moodle_view(app, id, &mut view_trail));
+    let Some(class) = class? else { return Ok(None) };
     // Checked before anything is written: a record without it cannot be guarded against
     // older data.
     params::modified_time(zoho::Class::API_NAME, &class.modified_time)?;
+    let view = view?;
+    trail.actions.append(&mut view_trail.actions);
 
-    let view = moodle_view(app, id, trail).await?;
     let facts = ClassFacts::from(&class);
     let decision = decide(&facts, &view);
     trail.push(Action::new("decision", decision.name()).with_detail(json!({
@@ -167,21 +176,116 @@ pub async fn sync(
         return Ok(Some(ClassReport { decision, result, course_id, wrote_back: false, enrollments: None }));
     }
 
-    let programme = read_programme(app, &class, trail).await;
-    let teacher = read_teacher(app, &class, trail).await?;
-    if let TeacherLookup::Found(record) = &teacher {
-        sync_teacher(app, record, trail).await?;
+    let with_enrollments = scope == Scope::WithEnrollments && decision.steps().contains(&Step::SyncEnrollments);
+    // `Some(true)` once the course is in place, `Some(false)` when no enrolment may be sent.
+    let (course_ready, course_gate) = tokio::sync::watch::channel(None::<bool>);
+    let mut course_trail = Trail { actions: Vec::new(), depth: trail.depth };
+    let mut enrol_trail = Trail { actions: Vec::new(), depth: trail.depth };
+    let course_steps = async {
+        let outcome = course_steps(app, id, &class, &facts, &view, decision, &course_ready, &mut course_trail).await;
+        // Whatever ended the course steps without the course in place ends the enrolments too.
+        if course_ready.borrow().is_none() {
+            course_ready.send_replace(Some(false));
+        }
+        outcome
+    };
+    let enrolments = async {
+        if with_enrollments {
+            enrollment::sync_class(app, id, ENROLLMENT_CLASS_FIELD, course_gate, &mut enrol_trail).await
+        } else {
+            Ok(None)
+        }
+    };
+    let (course, enrolments) = tokio::join!(course_steps, enrolments);
+    trail.actions.append(&mut course_trail.actions);
+    let CourseOutcome { mut report, write_back_failure } = course?;
+    if let Some(error) = write_back_failure {
+        return Err(error);
     }
-    let (dates, date_note) = course_dates(&class, app.college_utc_offset_minutes);
+    if report.result.is_stale() || !with_enrollments {
+        return Ok(Some(report));
+    }
+    let course_id = report.course_id;
+    let done = || {
+        let written = if report.wrote_back { ", Moodle_Class_ID written to Zoho" } else { "" };
+        format!("class {id} is synced with Moodle course {course_id}{written}")
+    };
+    trail.actions.append(&mut enrol_trail.actions);
+    let batch = match enrolments {
+        Ok(Some(batch)) => batch,
+        Ok(None) => {
+            return Err(SyncError::Moodle(MoodleError::UnexpectedResponse {
+                function: CREATE_FUNCTION.into(),
+                reason: format!("the enrolments of class {id} were not sent although its course is in place"),
+            }));
+        }
+        Err(source) => {
+            return Err(SyncError::Incomplete {
+                code: "enrollment_sync_failed",
+                done: done(),
+                step: "the enrolment sync",
+                source: Box::new(source),
+            });
+        }
+    };
+    trail.push(Action::new("enrollments", "synced").with_detail(enrollment_summary(&batch)));
+    let problem = enrollment_problem(&batch);
+    let done = done();
+    report.enrollments = Some(batch);
+    if let Some(source) = problem {
+        return Err(SyncError::Incomplete {
+            code: "enrollments_not_applied",
+            done,
+            step: "applying some enrolments",
+            source: Box::new(source),
+        });
+    }
+    Ok(Some(report))
+}
+
+/// What the course side of a class sync ended with. A failed write-back is kept apart: the
+/// enrolments went on beside it, and it is reported once they are done.
+struct CourseOutcome {
+    report: ClassReport,
+    write_back_failure: Option<SyncError>,
+}
+
+/// Programme, teacher, `local_mzi_create_class`, then (the course being in place, so the
+/// enrolments may go) the write-back of `Moodle_Class_ID`.
+#[allow(clippy::too_many_arguments)]
+async fn course_steps(
+    app: &Context,
+    id: &ZohoId,
+    class: &zoho::Class,
+    facts: &ClassFacts,
+    view: &MoodleView,
+    decision: ClassDecision,
+    course_ready: &tokio::sync::watch::Sender<Option<bool>>,
+    trail: &mut Trail,
+) -> Result<CourseOutcome, SyncError> {
+    // The programme and the teacher are independent reads; the teacher's upsert needs only the
+    // teacher.
+    let mut teacher_trail = Trail { actions: Vec::new(), depth: trail.depth };
+    let teacher_steps = async {
+        let teacher = read_teacher(app, class, &mut teacher_trail).await?;
+        if let TeacherLookup::Found(record) = &teacher {
+            sync_teacher(app, record, &mut teacher_trail).await?;
+        }
+        Ok::<_, SyncError>(teacher)
+    };
+    let (programme, teacher) = tokio::join!(read_programme(app, class, trail), teacher_steps);
+    trail.actions.append(&mut teacher_trail.actions);
+    let teacher = teacher?;
+    let (dates, date_note) = course_dates(class, app.college_utc_offset_minutes);
     if let Some(note) = date_note {
         trail.push(Action::new("course_enddate", "not_sent").with_detail(json!({"reason": note})));
     }
-    let call = create_class_params(&class, &decision, &programme, &teacher, dates)?;
+    let call = create_class_params(class, &decision, &programme, &teacher, dates)?;
 
     let result: PluginResult = match app.moodle.call(CREATE_FUNCTION, &call).await {
         Ok(result) => result,
         Err(error) if error.errorcode() == Some("coursemissing") => {
-            return Err(match decide_after_course_missing(&facts, &view) {
+            return Err(match decide_after_course_missing(facts, view) {
                 ClassDecision::Refuse { code, message } => SyncError::invalid_record(code, message),
                 _ => SyncError::Moodle(error),
             });
@@ -202,7 +306,7 @@ pub async fn sync(
     let mut report = ClassReport { decision, result, course_id, wrote_back: false, enrollments: None };
     if report.result.is_stale() {
         // A newer version of the class was synced meanwhile; that sync does the rest.
-        return Ok(Some(report));
+        return Ok(CourseOutcome { report, write_back_failure: None });
     }
     let plan_mode = app.moodle.is_plan_mode();
     if report.decision.has_course() && course_id <= 0 && !plan_mode {
@@ -211,50 +315,56 @@ pub async fn sync(
             reason: format!("no course for class {id} after a {} decision", report.decision.name()),
         }));
     }
+    // The course is in place: the enrolments may go, beside the write-back.
+    course_ready.send_replace(Some(true));
 
+    let mut write_back_failure = None;
     if report.decision.steps().contains(&Step::WriteBackCourseId) {
+        let step = format!("zoho.update {}", zoho::Class::API_NAME);
         if plan_mode {
             trail.push(
-                Action::new(format!("zoho.update {}", zoho::Class::API_NAME), "planned")
+                Action::new(step, "planned")
                     .with_detail(json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "reason": "plan mode: the course id is not known"})),
             );
+        } else if let Some(reason) = write_back_not_needed(class, &report) {
+            trail.push(Action::new(step, "not_needed").with_detail(
+                json!({"zoho_id": id, "field": MOODLE_CLASS_ID_FIELD, "course_id": course_id, "reason": reason}),
+            ));
         } else {
-            write_back(app, id, course_id, trail).await.map_err(|source| SyncError::Incomplete {
-                code: "moodle_class_id_writeback_failed",
-                done: format!(
-                    "Moodle course {course_id} of class {id} is in place ({})",
-                    report.result.text("course_action")
-                ),
-                step: "writing Moodle_Class_ID back to Zoho",
-                source: Box::new(source),
-            })?;
-            report.wrote_back = true;
+            match write_back(app, id, course_id, trail).await {
+                Ok(()) => report.wrote_back = true,
+                Err(source) => {
+                    write_back_failure = Some(SyncError::Incomplete {
+                        code: "moodle_class_id_writeback_failed",
+                        done: format!(
+                            "Moodle course {course_id} of class {id} is in place ({})",
+                            report.result.text("course_action")
+                        ),
+                        step: "writing Moodle_Class_ID back to Zoho",
+                        source: Box::new(source),
+                    })
+                }
+            }
         }
     }
+    Ok(CourseOutcome { report, write_back_failure })
+}
 
-    if scope == Scope::WithEnrollments && report.decision.steps().contains(&Step::SyncEnrollments) {
-        let done = || {
-            let written = if report.wrote_back { ", Moodle_Class_ID written to Zoho" } else { "" };
-            format!("class {id} is synced with Moodle course {course_id}{written}")
-        };
-        let batch = sync_enrollments(app, id, trail).await.map_err(|source| SyncError::Incomplete {
-            code: "enrollment_sync_failed",
-            done: done(),
-            step: "the enrolment sync",
-            source: Box::new(source),
-        })?;
-        let problem = enrollment_problem(&batch);
-        report.enrollments = Some(batch);
-        if let Some(source) = problem {
-            return Err(SyncError::Incomplete {
-                code: "enrollments_not_applied",
-                done: done(),
-                step: "applying some enrolments",
-                source: Box::new(source),
-            });
-        }
+/// Why this sync leaves `Moodle_Class_ID` alone although its decision has a write-back step;
+/// `None` when it writes. The id is written only when Zoho's value differs from the course id,
+/// and, when the course was created during this sync, only by the sync that created it: under
+/// a burst of webhooks for one new class, every sync finds the class without a course id, but
+/// only one creates the course (`course_action` `created`) and writes it back. A sync whose
+/// creator failed before its write-back is repeated, finds the course, adopts it and writes.
+fn write_back_not_needed(class: &zoho::Class, report: &ClassReport) -> Option<&'static str> {
+    let in_zoho = class.moodle_class_id.as_deref().map(str::trim).unwrap_or("");
+    if in_zoho == report.course_id.to_string() {
+        return Some("Zoho already holds this course id");
     }
-    Ok(Some(report))
+    if report.decision == ClassDecision::CreateCourse && report.result.text("course_action") != "created" {
+        return Some("the course was created by a concurrent sync of this class, which writes its id back");
+    }
+    None
 }
 
 /// What Moodle knows of the class: the course the plugin links to it (its stored link if that
@@ -457,16 +567,8 @@ async fn write_back(app: &Context, id: &ZohoId, course_id: i64, trail: &mut Trai
     }
 }
 
-/// Every enrolment of the class (COQL, every page), sent in batches.
-async fn sync_enrollments(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<BatchReport, SyncError> {
-    let records: Vec<zoho::Enrollment> =
-        app.zoho.list_by_lookup::<zoho::Enrollment>(ENROLLMENT_CLASS_FIELD, id).await?;
-    trail.push(
-        Action::new(format!("zoho.coql {}", zoho::Enrollment::API_NAME), "found")
-            .with_detail(json!({"class_zoho_id": id, "records": records.len()})),
-    );
-    // An empty class sends nothing (the plugin's list cannot be empty).
-    let report = enrollment::sync_batch(app, &records, trail).await?;
+/// The enrolment sync of a class, for its action line.
+fn enrollment_summary(report: &BatchReport) -> Value {
     let mut enrol_actions = std::collections::BTreeMap::<String, usize>::new();
     for result in &report.results {
         let action = result.text("enrol_action");
@@ -478,8 +580,7 @@ async fn sync_enrollments(app: &Context, id: &ZohoId, trail: &mut Trail) -> Resu
     summary["enrol_actions"] = json!(enrol_actions);
     summary["not_sent_ids"] =
         json!(report.not_sent.iter().map(|(id, why)| json!({"zoho_id": id, "reason": why})).collect::<Vec<_>>());
-    trail.push(Action::new("enrollments", "synced").with_detail(summary));
-    Ok(report)
+    summary
 }
 
 /// The enrolments Moodle could not apply (`failed`, or a parent that could not be resolved), as

@@ -14,7 +14,7 @@ use crate::error::SyncError;
 use crate::zoho::{self, Lookup, ZohoDateTime};
 
 /// Zoho's picklist entry for "nothing selected".
-const PICKLIST_NONE: &str = "-None-";
+pub(crate) const PICKLIST_NONE: &str = "-None-";
 
 /// A parameter object under construction.
 #[derive(Default)]

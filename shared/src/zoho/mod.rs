@@ -216,6 +216,46 @@ impl ZohoClient {
         }
     }
 
+    /// What comes after a page of `count` rows at `offset` (Zoho said `more`): the next
+    /// offset, or `None` when the listing is complete. The rules of [`ZohoClient::coql_raw`]:
+    /// an empty page ends it (a `more_records` that never ends would loop), and COQL cannot
+    /// page beyond 100,000 rows.
+    pub fn coql_next_offset(offset: usize, count: usize, more: bool) -> Result<Option<usize>, ZohoError> {
+        if !more || count == 0 {
+            return Ok(None);
+        }
+        let next = offset + count;
+        if next >= COQL_MAX_OFFSET {
+            return Err(ZohoError::Rejected {
+                operation: format!("COQL (offset {next})"),
+                status: 400,
+                code: "LIMIT_EXCEEDED".into(),
+                message: format!("COQL cannot read beyond {COQL_MAX_OFFSET} rows; narrow the query"),
+            });
+        }
+        Ok(Some(next))
+    }
+
+    /// One page of a COQL query (without `limit`) as Zoho's answer body, for callers that decode
+    /// the rows in one pass (`records::decode_enrollment_page`); `None` when Zoho answers 204
+    /// (no rows). Errors as in [`ZohoClient::coql_page`].
+    pub async fn coql_page_body(
+        &self,
+        query_without_limit: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, ZohoError> {
+        let select_query = format!("{query_without_limit} limit {offset}, {limit}");
+        let body = json!({ "select_query": select_query });
+        let operation = format!("COQL (offset {offset})");
+        let answer = self.crm(&operation, |http, base| http.post(format!("{base}/crm/v8/coql")).json(&body)).await?;
+        match answer.status {
+            204 => Ok(None),
+            200 => Ok(Some(answer.body)),
+            _ => Err(rejection(&operation, &answer)),
+        }
+    }
+
     /// One page of `select … from … where … [order by …]` (without `limit`): the rows and Zoho's
     /// `more_records`. Reconciliation pages by key (`Modified_Time`) with this instead of reading
     /// every page up front, so a run can stop within its credit budget.

@@ -4,12 +4,14 @@
 //! Unknown fields are ignored. A missing, null or empty field is `None` (or an empty subform).
 //! A field of the wrong type is a [`ZohoError::Decode`] naming the field, never its value.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ZohoError;
-use super::values::{Lookup, ZohoDate, ZohoDateTime, de};
+use super::values::{Lookup, ZohoDate, ZohoDateTime, borrowed, de};
 use crate::ids::ZohoId;
 
 /// A Zoho module and the record type it decodes into.
@@ -607,10 +609,211 @@ impl Unit {
     }
 }
 
+/// One `BTEC_Enrollments` row of a COQL page, decoded in one pass straight from the page body
+/// (text borrowed from it): what a class's enrolment sync reads 2,000 times. It accepts exactly
+/// the rows [`Enrollment`] accepts (the same lenient field rules, see [`super::values::borrowed`]);
+/// [`decode_enrollment_page`] falls back to [`Enrollment`] for the error of a row it refuses.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EnrollmentRow<'a> {
+    pub id: ZohoId,
+    #[serde(rename = "Name", default, borrow)]
+    pub name: borrowed::Text<'a>,
+    #[serde(rename = "Enrolled_Students", default)]
+    pub enrolled_students: borrowed::LookupId,
+    #[serde(rename = "Classes", default)]
+    pub classes: borrowed::LookupId,
+    #[serde(rename = "Start_Date", default)]
+    pub start_date: borrowed::Date,
+    #[serde(rename = "End_Date", default)]
+    pub end_date: borrowed::Date,
+    #[serde(rename = "Enrollment_Type", default, borrow)]
+    pub enrollment_type: borrowed::Text<'a>,
+    #[serde(rename = "Enrollment_Status", default, borrow)]
+    pub enrollment_status: borrowed::Text<'a>,
+    #[serde(rename = "Student_Name", default, borrow)]
+    pub student_name: borrowed::Text<'a>,
+    #[serde(rename = "Class_Name", default, borrow)]
+    pub class_name: borrowed::Text<'a>,
+    #[serde(rename = "Enrolled_Program", default, borrow)]
+    pub enrolled_program: borrowed::Text<'a>,
+    #[serde(rename = "Moodle_Course_ID", default, borrow)]
+    pub moodle_course_id: borrowed::Text<'a>,
+    #[serde(rename = "Synced_to_Moodle", default)]
+    pub synced_to_moodle: borrowed::CheckedBool,
+    #[serde(rename = "Created_Time", default, borrow)]
+    pub created_time: borrowed::DateTime<'a>,
+    #[serde(rename = "Modified_Time", default, borrow)]
+    pub modified_time: borrowed::DateTime<'a>,
+}
+
+impl<'a> EnrollmentRow<'a> {
+    /// The same row, viewed from a record decoded the regular way (read by id).
+    pub fn from_record(r: &'a Enrollment) -> Self {
+        let text = |v: &'a Option<String>| borrowed::Text(v.as_deref().map(Cow::Borrowed));
+        let datetime = |v: &'a Option<ZohoDateTime>| borrowed::DateTime(v.as_ref().map(|t| Cow::Borrowed(t.as_str())));
+        EnrollmentRow {
+            id: r.id.clone(),
+            name: text(&r.name),
+            enrolled_students: borrowed::LookupId(r.enrolled_students.as_ref().map(|l| l.id.clone())),
+            classes: borrowed::LookupId(r.classes.as_ref().map(|l| l.id.clone())),
+            start_date: borrowed::Date(r.start_date),
+            end_date: borrowed::Date(r.end_date),
+            enrollment_type: text(&r.enrollment_type),
+            enrollment_status: text(&r.enrollment_status),
+            student_name: text(&r.student_name),
+            class_name: text(&r.class_name),
+            enrolled_program: text(&r.enrolled_program),
+            moodle_course_id: text(&r.moodle_course_id),
+            synced_to_moodle: borrowed::CheckedBool,
+            created_time: datetime(&r.created_time),
+            modified_time: datetime(&r.modified_time),
+        }
+    }
+}
+
+/// A row that must be a JSON object (as [`decode`] requires), never a positional array.
+struct ObjectRow<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectRow<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a record object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Object(std::marker::PhantomData)).map(ObjectRow)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PageInfo {
+    #[serde(default)]
+    more_records: Option<bool>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnrollmentPage<'a> {
+    #[serde(borrow, default)]
+    data: Option<Vec<ObjectRow<EnrollmentRow<'a>>>>,
+    #[serde(default)]
+    info: Option<PageInfo>,
+}
+
+/// One page of rows, borrowed from its body where the page could be decoded in one pass, owned
+/// where a row needed the regular decoder.
+pub enum EnrollmentPageRows<'a> {
+    Borrowed(Vec<EnrollmentRow<'a>>),
+    Owned(Vec<Enrollment>),
+}
+
+impl EnrollmentPageRows<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            EnrollmentPageRows::Borrowed(rows) => rows.len(),
+            EnrollmentPageRows::Owned(rows) => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every row, as a borrowed view.
+    pub fn for_each(&self, mut f: impl FnMut(&EnrollmentRow<'_>)) {
+        match self {
+            EnrollmentPageRows::Borrowed(rows) => rows.iter().for_each(f),
+            EnrollmentPageRows::Owned(rows) => rows.iter().for_each(|r| f(&EnrollmentRow::from_record(r))),
+        }
+    }
+}
+
+/// Decodes a COQL answer body (`{"data": [...], "info": {"more_records": …}}`) of
+/// `BTEC_Enrollments` rows selected with [`Enrollment::COQL_FIELDS`]: the rows and whether
+/// more follow. Same results and errors as decoding each row with [`decode`]: a page the
+/// single pass refuses is decoded again the regular way, which names the offending field.
+pub fn decode_enrollment_page<'a>(body: &'a [u8], context: &str) -> Result<(EnrollmentPageRows<'a>, bool), ZohoError> {
+    if let Ok(page) = serde_json::from_slice::<EnrollmentPage<'a>>(body) {
+        let more = page.info.and_then(|i| i.more_records).unwrap_or(false);
+        return Ok(match page.data {
+            Some(rows) => (EnrollmentPageRows::Borrowed(rows.into_iter().map(|r| r.0).collect()), more),
+            None => (EnrollmentPageRows::Borrowed(Vec::new()), false),
+        });
+    }
+    let decode_error = |reason: &str| ZohoError::Decode { context: context.to_owned(), reason: reason.to_owned() };
+    let mut value: Value = serde_json::from_slice(body).map_err(|_| decode_error("not JSON"))?;
+    let more = value.pointer("/info/more_records").and_then(Value::as_bool).unwrap_or(false);
+    let rows = match value.get_mut("data").map(Value::take) {
+        Some(Value::Array(rows)) => rows,
+        Some(Value::Null) | None => return Ok((EnrollmentPageRows::Owned(Vec::new()), false)),
+        Some(_) => return Err(decode_error("data is not an array")),
+    };
+    let records = rows.into_iter().map(decode::<Enrollment>).collect::<Result<Vec<_>, _>>()?;
+    Ok((EnrollmentPageRows::Owned(records), more))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The single-pass page decoder keeps exactly what the regular decoder keeps, for every
+    /// lenient shape Zoho may send, and refuses (with the regular decoder's error) what it
+    /// refuses.
+    #[test]
+    fn enrollment_pages_decode_like_records() {
+        let rows = vec![
+            json!({"id": "5398830000100000701", "Name": "E-1", "Enrolled_Students": {"name": "S", "id": "5398830000100000001"},
+                   "Classes": {"name": "C", "id": "5398830000100000401"}, "Start_Date": "2026-03-02", "End_Date": " 2026-06-26 ",
+                   "Enrollment_Type": "Full", "Enrollment_Status": " Active ", "Student_Name": "Zoë \"Q\" & A",
+                   "Class_Name": "", "Enrolled_Program": "-None-", "Moodle_Course_ID": 12, "Synced_to_Moodle": "TRUE",
+                   "Created_Time": " 2026-02-20T08:00:00+03:00", "Modified_Time": "2026-02-23T12:34:56.5Z"}),
+            json!({"id": "5398830000100000702", "Enrolled_Students": "5398830000100000002", "Classes": 5398830000100000401u64,
+                   "Start_Date": null, "End_Date": "   ", "Enrollment_Status": 3, "Student_Name": 2.5,
+                   "Synced_to_Moodle": false, "Modified_Time": "2026-02-23T12:34:56+03:00", "Extra": {"a": [1]}}),
+            json!({"id": "5398830000100000703", "Enrolled_Students": {"id": null, "name": "x"}, "Classes": {"id": " ", "name": 7},
+                   "Synced_to_Moodle": null, "Name": null}),
+        ];
+        let page = json!({"data": rows, "info": {"more_records": true, "count": 3}}).to_string();
+        let (decoded, more) = decode_enrollment_page(page.as_bytes(), "COQL (offset 0)").unwrap();
+        assert!(more);
+        assert!(matches!(decoded, EnrollmentPageRows::Borrowed(_)), "the single pass took this page");
+        let records: Vec<Enrollment> = rows.iter().map(|r| decode(r.clone()).unwrap()).collect();
+        let mut seen = Vec::new();
+        decoded.for_each(|row| seen.push(format!("{row:?}")));
+        let expected: Vec<String> = records.iter().map(|r| format!("{:?}", EnrollmentRow::from_record(r))).collect();
+        assert_eq!(seen, expected);
+
+        // Refused rows: the error is the regular decoder's, naming the field.
+        for bad in [
+            json!({"id": "5398830000100000704", "Start_Date": "2026-02-30"}),
+            // Ids are taken as Zoho sends them: padded, signed or zero is not an id.
+            json!({"id": " 5398830000100000704 "}),
+            json!({"id": "05398830000100000704"}),
+            json!({"id": "5398830000100000704", "Classes": {"id": "0"}}),
+            json!({"id": "5398830000100000704", "Enrollment_Status": true}),
+            json!({"id": "5398830000100000704", "Classes": {"id": "abc"}}),
+            json!({"id": "5398830000100000704", "Classes": {"id": "1", "name": [1]}}),
+            json!({"id": "5398830000100000704", "Synced_to_Moodle": "yes"}),
+            json!({"id": "5398830000100000704", "Modified_Time": 5}),
+            json!({"Name": "no id"}),
+            json!(["5398830000100000704"]),
+        ] {
+            let page = json!({"data": [bad.clone()]}).to_string();
+            let err = decode_enrollment_page(page.as_bytes(), "COQL (offset 0)").err();
+            let expected = decode::<Enrollment>(bad.clone()).err();
+            assert!(err.is_some(), "{bad}");
+            assert_eq!(err.map(|e| e.to_string()), expected.map(|e| e.to_string()), "{bad}");
+        }
+        let (empty, more) = decode_enrollment_page(br#"{"data": null, "info": {"more_records": true}}"#, "c").unwrap();
+        assert!(empty.is_empty() && !more, "no data ends the listing, as coql_page does");
+        assert!(decode_enrollment_page(br#"{"data": 5}"#, "c").is_err());
+        assert!(decode_enrollment_page(b"<html>", "c").is_err());
+    }
 
     #[test]
     fn missing_null_and_empty_are_none() {

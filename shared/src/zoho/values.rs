@@ -90,6 +90,12 @@ impl Serialize for ZohoDate {
 impl ZohoDateTime {
     /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.
     pub fn parse(text: &str) -> Option<Self> {
+        Self::unix_seconds_of(text).map(|unix_seconds| Self { text: text.to_owned(), unix_seconds })
+    }
+
+    /// The instant `text` names, when it is a valid datetime ([`ZohoDateTime::parse`] without
+    /// keeping the text: the borrowed row decoders only check it).
+    pub fn unix_seconds_of(text: &str) -> Option<i64> {
         // Every valid datetime is ASCII; refusing anything else first also makes the fixed byte
         // offsets below safe to slice (a multi-byte character there would panic).
         if !text.is_ascii() {
@@ -132,7 +138,7 @@ impl ZohoDateTime {
             _ => return None,
         };
         let local = days_from_civil(date.year, date.month, date.day) * 86_400 + hour * 3600 + minute * 60 + second;
-        Some(Self { text: text.to_owned(), unix_seconds: local - offset_seconds })
+        Some(local - offset_seconds)
     }
 
     pub fn as_str(&self) -> &str {
@@ -415,6 +421,274 @@ pub mod de {
             out.push(decoded);
         }
         Ok(out)
+    }
+}
+
+/// Single-pass, borrowing counterparts of [`de`] for rows decoded straight from a response body
+/// (a class's COQL pages): no `serde_json::Value` per field, and text is borrowed from the body
+/// unless it has escapes. They accept exactly what [`de`] accepts; on anything else they fail,
+/// and the caller decodes the page again through [`de`] for its precise error message.
+pub mod borrowed {
+    use std::borrow::Cow;
+
+    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    use super::{ZohoDate, ZohoDateTime};
+    use crate::ids::ZohoId;
+
+    /// [`super::de::text`]: a string (kept as received), a number as its decimal text, or
+    /// nothing (null, missing, blank).
+    #[derive(Debug, Default, Clone, PartialEq)]
+    pub struct Text<'a>(pub Option<Cow<'a, str>>);
+
+    /// A string, a number or null, borrowed where the body allows it.
+    enum Scalar<'a> {
+        Null,
+        Str(Cow<'a, str>),
+        Number(String),
+    }
+
+    struct ScalarVisitor;
+
+    impl<'de> Visitor<'de> for ScalarVisitor {
+        type Value = Scalar<'de>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("text, a number or null")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Scalar::Str(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Scalar::Str(Cow::Owned(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Scalar::Number(serde_json::Number::from(v).to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Scalar::Number(serde_json::Number::from(v).to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            serde_json::Number::from_f64(v)
+                .map(|n| Scalar::Number(n.to_string()))
+                .ok_or_else(|| E::custom("expected a finite number"))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Scalar::Null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Scalar::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar<'de>, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+
+    fn is_blank(text: &str) -> bool {
+        text.trim().is_empty()
+    }
+
+    impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(Text(match scalar(d)? {
+                Scalar::Null => None,
+                Scalar::Str(s) if is_blank(&s) => None,
+                Scalar::Str(s) => Some(s),
+                Scalar::Number(n) => Some(Cow::Owned(n)),
+            }))
+        }
+    }
+
+    /// [`super::de::date`].
+    #[derive(Debug, Default, Clone, Copy, PartialEq)]
+    pub struct Date(pub Option<ZohoDate>);
+
+    impl<'de> serde::Deserialize<'de> for Date {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            match scalar(d)? {
+                Scalar::Null => Ok(Date(None)),
+                Scalar::Str(s) if is_blank(&s) => Ok(Date(None)),
+                Scalar::Str(s) => ZohoDate::parse(s.trim())
+                    .map(|d| Date(Some(d)))
+                    .ok_or_else(|| de::Error::custom("expected a date YYYY-MM-DD")),
+                Scalar::Number(_) => Err(de::Error::custom("expected a date YYYY-MM-DD, found a number")),
+            }
+        }
+    }
+
+    /// [`super::de::datetime`], keeping the (trimmed) text as received.
+    #[derive(Debug, Default, Clone, PartialEq)]
+    pub struct DateTime<'a>(pub Option<Cow<'a, str>>);
+
+    impl<'de: 'a, 'a> serde::Deserialize<'de> for DateTime<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            match scalar(d)? {
+                Scalar::Null => Ok(DateTime(None)),
+                Scalar::Str(s) if is_blank(&s) => Ok(DateTime(None)),
+                Scalar::Str(s) => {
+                    let trimmed = match s {
+                        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+                        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+                    };
+                    ZohoDateTime::unix_seconds_of(&trimmed)
+                        .map(|_| DateTime(Some(trimmed)))
+                        .ok_or_else(|| de::Error::custom("expected an ISO-8601 datetime with offset"))
+                }
+                Scalar::Number(_) => Err(de::Error::custom("expected an ISO-8601 datetime, found a number")),
+            }
+        }
+    }
+
+    /// [`super::de::boolean`], checked only (the rows that use it do not send it).
+    #[derive(Debug, Default, Clone, Copy, PartialEq)]
+    pub struct CheckedBool;
+
+    impl<'de> serde::Deserialize<'de> for CheckedBool {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = CheckedBool;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a boolean")
+                }
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<CheckedBool, E> {
+                    Ok(CheckedBool)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckedBool, E> {
+                    let t = v.trim();
+                    if t.is_empty() || t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+                        Ok(CheckedBool)
+                    } else {
+                        Err(E::custom("expected a boolean"))
+                    }
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<CheckedBool, E> {
+                    Ok(CheckedBool)
+                }
+                fn visit_none<E: de::Error>(self) -> Result<CheckedBool, E> {
+                    Ok(CheckedBool)
+                }
+                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<CheckedBool, D::Error> {
+                    d.deserialize_any(self)
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// [`super::de::lookup`]: `{"id", "name"}` or a bare id; only the id is kept (checked as a
+    /// [`ZohoId`]), the name is checked for its type.
+    #[derive(Debug, Default, Clone, PartialEq)]
+    pub struct LookupId(pub Option<ZohoId>);
+
+    fn lookup_id<E: de::Error>(id: Scalar<'_>) -> Result<Option<ZohoId>, E> {
+        let text = match id {
+            Scalar::Null => return Ok(None),
+            Scalar::Str(s) if is_blank(&s) => return Ok(None),
+            Scalar::Str(s) => s,
+            Scalar::Number(n) => Cow::Owned(n),
+        };
+        ZohoId::parse(&text).map(Some).map_err(|e| E::custom(format_args!("lookup id: {e}")))
+    }
+
+    impl<'de> serde::Deserialize<'de> for LookupId {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = LookupId;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a lookup {name, id}")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LookupId, A::Error> {
+                    let mut id = None;
+                    while let Some(key) = map.next_key::<LookupKey>()? {
+                        match key {
+                            // A repeated key: the last one wins, as in a JSON object read whole.
+                            LookupKey::Id => id = Some(map.next_value_seed(ScalarSeed)?),
+                            // Any string, number or null is a name; other shapes are refused.
+                            LookupKey::Name => {
+                                let _ = map.next_value_seed(ScalarSeed)?;
+                            }
+                            LookupKey::Other => {
+                                let _ = map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(LookupId(match id {
+                        None => None,
+                        Some(scalar) => lookup_id(scalar)?,
+                    }))
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<LookupId, E> {
+                    lookup_id(Scalar::Str(Cow::Borrowed(v))).map(LookupId)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<LookupId, E> {
+                    lookup_id(Scalar::Str(Cow::Borrowed(v))).map(LookupId)
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<LookupId, E> {
+                    lookup_id(ScalarVisitor.visit_u64::<E>(v)?).map(LookupId)
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<LookupId, E> {
+                    lookup_id(ScalarVisitor.visit_i64::<E>(v)?).map(LookupId)
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<LookupId, E> {
+                    lookup_id(ScalarVisitor.visit_f64::<E>(v)?).map(LookupId)
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<LookupId, E> {
+                    Ok(LookupId(None))
+                }
+                fn visit_none<E: de::Error>(self) -> Result<LookupId, E> {
+                    Ok(LookupId(None))
+                }
+                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LookupId, D::Error> {
+                    d.deserialize_any(self)
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// The keys of a lookup object, without allocating them.
+    enum LookupKey {
+        Id,
+        Name,
+        Other,
+    }
+
+    impl<'de> serde::Deserialize<'de> for LookupKey {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = LookupKey;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<LookupKey, E> {
+                    Ok(match v {
+                        "id" => LookupKey::Id,
+                        "name" => LookupKey::Name,
+                        _ => LookupKey::Other,
+                    })
+                }
+            }
+            d.deserialize_identifier(V)
+        }
+    }
+
+    struct ScalarSeed;
+
+    impl<'de> de::DeserializeSeed<'de> for ScalarSeed {
+        type Value = Scalar<'de>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
+            scalar(d)
+        }
     }
 }
 

@@ -2,6 +2,13 @@
 //! four context headers, `POST …/invocation/<id>/response` or `…/error`, `POST …/init/error`) and
 //! the cold-start runner: spawn a release binary, serve it one event, time it, read its peak
 //! RSS, kill it.
+//!
+//! Each start gets an emulator of its own, on a fresh loopback port, which is shut down (its
+//! connections and pending requests with it) when the process has been killed. A shared emulator
+//! lost samples: the killed process's second `GET /next`, still pending on the server, woke up
+//! for the next start's event and took it, so the new process waited 30 s and then received a
+//! 503 without `Lambda-Runtime-Aws-Request-Id` (lambda_runtime panics on that). Now a `GET /next`
+//! can only ever see the event of its own process, and `next` never answers without the headers.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,7 +20,7 @@ use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
 /// What one start produced.
 #[derive(Debug, Clone)]
@@ -44,40 +51,46 @@ struct Invocation {
 #[derive(Default)]
 struct ApiState {
     slot: Mutex<Option<Invocation>>,
-    fresh: Notify,
 }
 
-/// The emulator, serving one invocation at a time.
+/// The cold-start runner. Every start runs against its own emulator (see the module docs).
 pub struct RuntimeApi {
-    address: SocketAddr,
-    state: Arc<ApiState>,
     serial: Mutex<u64>,
 }
 
-impl RuntimeApi {
-    pub async fn start() -> Self {
-        let state = Arc::new(ApiState::default());
+/// One emulator, for one process.
+struct Server {
+    address: SocketAddr,
+    state: Arc<ApiState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(invocation: Invocation) -> std::io::Result<Self> {
+        let state = Arc::new(ApiState { slot: Mutex::new(Some(invocation)) });
         let router = axum::Router::new()
             .route("/2018-06-01/runtime/invocation/next", axum::routing::get(next))
             .route("/2018-06-01/runtime/invocation/{id}/response", axum::routing::post(response))
             .route("/2018-06-01/runtime/invocation/{id}/error", axum::routing::post(invocation_error))
             .route("/2018-06-01/runtime/init/error", axum::routing::post(init_error))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let address = listener.local_addr().expect("local address");
-        tokio::spawn(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Self { address, state, serial: Mutex::new(0) }
+        Ok(Self { address, state, task })
     }
+}
 
-    /// `AWS_LAMBDA_RUNTIME_API` as Lambda sets it: host and port.
-    pub fn address(&self) -> String {
-        self.address.to_string()
+impl RuntimeApi {
+    pub async fn start() -> Self {
+        Self { serial: Mutex::new(0) }
     }
 
     /// Spawns `binary` with exactly `env` (plus the Lambda variables), serves it `event`, and
-    /// returns the timings once it answered. The process is killed either way.
+    /// returns the timings once it answered. The process is killed either way. An `Err` is a
+    /// failed start; callers count it as one, they never drop it.
     pub fn start_once(
         &self,
         rt: &tokio::runtime::Runtime,
@@ -93,20 +106,20 @@ impl RuntimeApi {
             format!("bench-{:08}-0000-4000-8000-000000000000", *serial)
         };
         let (tx, rx) = oneshot::channel();
-        *self.state.slot.lock().unwrap() = Some(Invocation {
+        let invocation = Invocation {
             request_id: request_id.clone(),
             event: Bytes::copy_from_slice(event),
             served_at: None,
             done: Some(tx),
-        });
-        self.state.fresh.notify_waiters();
+        };
+        let server = rt.block_on(Server::start(invocation)).map_err(|e| format!("emulator: {e}"))?;
         let stderr_path = workdir.join(format!("{function_name}.stderr"));
         let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
         let mut command = Command::new(binary);
         command
             .env_clear()
             .current_dir(workdir)
-            .env("AWS_LAMBDA_RUNTIME_API", self.address())
+            .env("AWS_LAMBDA_RUNTIME_API", server.address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -121,19 +134,27 @@ impl RuntimeApi {
             .stdout(Stdio::null())
             .stderr(stderr);
         let spawned_at = Instant::now();
-        let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let outcome = rt.block_on(async { tokio::time::timeout(Duration::from_secs(60), rx).await });
-        let peak_rss_kib = peak_rss_kib(child.id()).unwrap_or(0);
-        let served_at = self.state.slot.lock().unwrap().take().and_then(|i| i.served_at);
-        let _ = child.kill();
-        let _ = child.wait();
+        let spawned = command.spawn();
+        let outcome = match &spawned {
+            Ok(_) => Some(rt.block_on(async { tokio::time::timeout(Duration::from_secs(60), rx).await })),
+            Err(_) => None,
+        };
+        let peak_rss_kib = spawned.as_ref().ok().and_then(|child| peak_rss_kib(child.id())).unwrap_or(0);
+        if let Ok(mut child) = spawned {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // The process is gone: so are the emulator and whatever it still had pending.
+        server.task.abort();
+        let served_at = server.state.slot.lock().unwrap().take().and_then(|i| i.served_at);
         let stderr_tail = || {
             let text = std::fs::read_to_string(&stderr_path).unwrap_or_default();
             text.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
         };
         let outcome = match outcome {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) | Err(_) => {
+            None => return Err(format!("cannot start {}", binary.display())),
+            Some(Ok(Ok(outcome))) => outcome,
+            Some(Ok(Err(_)) | Err(_)) => {
                 return Err(format!("{function_name} did not answer within 60 s: {}", stderr_tail()));
             }
         };
@@ -159,41 +180,39 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 async fn next(State(state): State<Arc<ApiState>>) -> Response {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let fresh = state.fresh.notified();
-        {
-            let mut slot = state.slot.lock().unwrap();
-            if let Some(invocation) = slot.as_mut().filter(|i| i.served_at.is_none()) {
-                invocation.served_at = Some(Instant::now());
-                let deadline_ms =
-                    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64 + 30_000).unwrap_or(0);
-                let mut response = invocation.event.clone().into_response();
-                let headers = response.headers_mut();
-                let mut set = |name: &'static str, value: String| {
-                    if let Ok(value) = HeaderValue::from_str(&value) {
-                        headers.insert(name, value);
-                    }
-                };
-                set("content-type", "application/json".into());
-                set("lambda-runtime-aws-request-id", invocation.request_id.clone());
-                set("lambda-runtime-deadline-ms", deadline_ms.to_string());
-                set(
-                    "lambda-runtime-invoked-function-arn",
-                    "arn:aws:lambda:eu-west-2:123456789012:function:bench".into(),
-                );
-                set(
-                    "lambda-runtime-trace-id",
-                    "Root=1-69257b48-834b34f16f451e00f268dd5c;Parent=53995c3f42cd8ad8;Sampled=0".into(),
-                );
-                return response;
+    {
+        let mut slot = state.slot.lock().unwrap();
+        if let Some(invocation) = slot.as_mut().filter(|i| i.served_at.is_none()) {
+            invocation.served_at = Some(Instant::now());
+            let deadline_ms =
+                SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64 + 30_000).unwrap_or(0);
+            let mut response = invocation.event.clone().into_response();
+            let headers = response.headers_mut();
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+            // The request id is ASCII by construction (`bench-…`), so this cannot fail; if it
+            // ever did, no event goes out without it (a 500 the runtime reports as an error).
+            let Ok(id) = HeaderValue::from_str(&invocation.request_id) else {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            };
+            headers.insert("lambda-runtime-aws-request-id", id);
+            if let Ok(deadline) = HeaderValue::from_str(&deadline_ms.to_string()) {
+                headers.insert("lambda-runtime-deadline-ms", deadline);
             }
-        }
-        // A function that already answered polls again; it is killed before anything comes.
-        if tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), fresh).await.is_err() {
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            headers.insert(
+                "lambda-runtime-invoked-function-arn",
+                HeaderValue::from_static("arn:aws:lambda:eu-west-2:123456789012:function:bench"),
+            );
+            headers.insert(
+                "lambda-runtime-trace-id",
+                HeaderValue::from_static("Root=1-69257b48-834b34f16f451e00f268dd5c;Parent=53995c3f42cd8ad8;Sampled=0"),
+            );
+            return response;
         }
     }
+    // The process already had its one event: this poll stays pending until the process is
+    // killed and the emulator shut down. It is never answered, so no event without the
+    // request-id header can reach a runtime.
+    std::future::pending::<Response>().await
 }
 
 fn finish(state: &ApiState, id: Option<&str>, body: Bytes, error: Option<String>) -> StatusCode {

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -144,6 +144,10 @@ struct MoodleState {
     courses: Mutex<HashMap<String, i64>>,
     next_course: AtomicI64,
     calls: Mutex<BTreeMap<String, u64>>,
+    /// The body of the last call (the single-record floor posts the same bytes).
+    last_body: Mutex<Option<Bytes>>,
+    /// Added before every answer: the critical-path table's fixed Moodle latency.
+    delay_ms: AtomicU64,
 }
 
 /// A loopback Moodle that answers every plugin function instantly.
@@ -184,6 +188,8 @@ impl StandInMoodle {
             courses: Mutex::new(HashMap::new()),
             next_course: AtomicI64::new(100),
             calls: Mutex::new(BTreeMap::new()),
+            last_body: Mutex::new(None),
+            delay_ms: AtomicU64::new(0),
         });
         let router =
             axum::Router::new().route(shared::moodle::REST_PATH, axum::routing::post(serve)).with_state(state.clone());
@@ -215,9 +221,24 @@ impl StandInMoodle {
     pub fn reset_calls(&self) {
         self.state.calls.lock().unwrap().clear();
     }
+
+    /// The body of the last call received.
+    pub fn last_body(&self) -> Option<Bytes> {
+        self.state.last_body.lock().unwrap().clone()
+    }
+
+    /// A fixed latency added before every answer (0: none).
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.state.delay_ms.store(delay.as_millis() as u64, Ordering::Relaxed);
+    }
 }
 
 async fn serve(State(state): State<Arc<MoodleState>>, body: Bytes) -> Response {
+    let delay = state.delay_ms.load(Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    *state.last_body.lock().unwrap() = Some(body.clone());
     let mut function = String::new();
     let mut class_ids = Vec::new();
     let mut enrolment_ids = Vec::new();
