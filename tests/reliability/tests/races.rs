@@ -139,12 +139,6 @@ async fn repeated_and_concurrent_deliveries_make_identical_calls() {
 
 // ------------------------------------------------------------------- live Moodle
 
-fn live_moodle() -> Option<(String, String)> {
-    let url = std::env::var("MOODLE_URL").ok().filter(|v| !v.trim().is_empty())?;
-    let token = std::env::var("MOODLE_TOKEN").ok().filter(|v| !v.trim().is_empty())?;
-    Some((url, token))
-}
-
 fn live_settings(zoho: &str, url: &str, token: &str) -> shared::config::Settings {
     let mut source = shared::config::Source::from_pairs([
         ("WEBHOOK_SECRET", testkit::TEST_WEBHOOK_SECRET),
@@ -176,11 +170,9 @@ fn fresh_student(seed: &zoho_sim::Records, id: &str, modified: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_moodle_keeps_one_row_and_refuses_stale_updates() {
-    let Some((url, token)) = live_moodle() else {
-        println!("skipped: MOODLE_URL/MOODLE_TOKEN not set");
-        return;
-    };
+    let (url, token) = testkit::live_moodle();
     let seed = zoho_seed();
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let id = format!("53988300{:011}", nanos % 100_000_000_000);
