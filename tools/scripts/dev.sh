@@ -19,8 +19,9 @@
 # Ctrl-C or SIGTERM stops everything this script started (each helper runs in its own process
 # group, and the whole group is stopped).
 #
-# Settings: PORT (9000), DEV_CONCURRENCY (8), ZOHO_SIM_PORT (8787), DEV_SSM_PORT (5056),
-# DEV_READY_TIMEOUT (seconds, 600), VENV (.venv).
+# Settings: PORT (9000), DEV_CONCURRENCY (8), ZOHO_SIM_PORT (8787), ZOHO_SIM_SEED_DIR (fixtures/zoho),
+# DEV_SSM_PORT (5056), DEV_READY_TIMEOUT (seconds, 600), VENV (.venv).
+# tools/scripts/dev_burst.py checks a running `make dev` under bursts (tokens minted, races).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 started_at=$(date +%s)
@@ -71,13 +72,18 @@ for p in "$port" "$ssm_port"; do
     port_free "$p" || { echo "port $p on 127.0.0.1 is in use (set PORT / DEV_SSM_PORT)" >&2; exit 1; }
 done
 
-echo "==> building every function and the Zoho simulator (first time: several minutes)"
-cargo build --locked --bins -p dashboard_sync -p courses -p enrol -p btec_units -p zoho-sim
+# Built one binary at a time, exactly as `cargo lambda watch` will `cargo run --bin <name>` each
+# instance: building the packages together would unify their features differently, and every
+# instance's `cargo run` would then rebuild instead of starting at once.
+echo "==> building every function and the Zoho simulator (first time on a fresh clone: about 10 minutes on 2 cores)"
+for bin in dashboard_sync courses enrol btec_units zoho-sim; do
+    cargo build --locked --bin "$bin"
+done
 
 if [ -z "${ZOHO_REFRESH_TOKEN:-}${ZOHO_REFRESH_TOKEN_PARAM:-}" ]; then
     port_free "$sim_port" || { echo "port $sim_port on 127.0.0.1 is in use (set ZOHO_SIM_PORT)" >&2; exit 1; }
     echo "==> no Zoho credentials configured: starting the Zoho CRM simulator on 127.0.0.1:$sim_port"
-    set -m; target/debug/zoho-sim --port "$sim_port" --seed-dir fixtures/zoho & set +m
+    set -m; target/debug/zoho-sim --port "$sim_port" --seed-dir "${ZOHO_SIM_SEED_DIR:-fixtures/zoho}" & set +m
     groups+=($!)
     export ZOHO_ACCOUNTS_URL="http://127.0.0.1:$sim_port" ZOHO_API_DOMAIN="http://127.0.0.1:$sim_port"
     export ZOHO_CLIENT_ID="local-simulator" ZOHO_CLIENT_SECRET="local-simulator-secret" ZOHO_REFRESH_TOKEN="local-simulator-refresh"
