@@ -49,10 +49,20 @@ case "$concurrency" in '' | *[!0-9]* | 0) echo "DEV_CONCURRENCY must be a positi
 # stay in this script's group, where Ctrl-C reaches them and the script.
 groups=()
 stopping=0
+# Every process below `$1`, deepest first (cargo lambda watch starts each function instance in a
+# process group of its own, so stopping watch's group alone would rely on watch to stop them).
+descendants() {
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        descendants "$child"
+        echo "$child"
+    done
+}
 cleanup() {
     [ "$stopping" = 1 ] && return
     stopping=1
-    local pgid
+    local pgid pid leftover=()
+    for pgid in "${groups[@]}"; do leftover+=($(descendants "$pgid")); done
     for pgid in "${groups[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null || true; done
     for _ in $(seq 1 50); do
         local alive=0
@@ -61,6 +71,10 @@ cleanup() {
         sleep 0.1
     done
     for pgid in "${groups[@]}"; do kill -KILL -- "-$pgid" 2>/dev/null || true; done
+    # Only those still running in this checkout: a PID reused meanwhile by something else is spared.
+    for pid in "${leftover[@]}"; do
+        [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$PWD" ] && kill -KILL "$pid" 2>/dev/null || true
+    done
     echo "==> make dev stopped everything it started"
 }
 trap cleanup EXIT
