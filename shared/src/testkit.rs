@@ -225,7 +225,9 @@ pub fn live_moodle() -> (String, String) {
     let get = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     match (get("MOODLE_URL"), get("MOODLE_TOKEN")) {
         (Some(url), Some(token)) => (url, token),
-        _ => panic!("this live test needs MOODLE_URL and MOODLE_TOKEN; without them it is ignored (run it with both set)"),
+        _ => panic!(
+            "this live test needs MOODLE_URL and MOODLE_TOKEN; without them it is ignored (run it with both set)"
+        ),
     }
 }
 

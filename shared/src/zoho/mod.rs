@@ -337,7 +337,10 @@ impl ZohoClient {
     }
 
     /// The CRM rejected `rejected`: a different token (from the store, or minted once).
-    pub async fn replace_access_token(&self, rejected: &crate::secret::Secret) -> Result<(crate::secret::Secret, String), ZohoError> {
+    pub async fn replace_access_token(
+        &self,
+        rejected: &crate::secret::Secret,
+    ) -> Result<(crate::secret::Secret, String), ZohoError> {
         let rejected = AccessToken { token: rejected.clone(), api_domain: String::new(), expires_at_ms: 0 };
         let token = self.inner.cache.replace(&rejected, &TokenMinter(&self.inner)).await?;
         Ok(self.token_and_domain(token))

@@ -111,7 +111,9 @@ pub fn token_cache_choice(source: &Source) -> TokenCacheChoice {
                     parameter: Some(parameter),
                     origin: "beside ZOHO_REFRESH_TOKEN_PARAM, the stack's default layout".into(),
                 },
-                None => none("ZOHO_TOKEN_CACHE_PARAM is not set and the refresh token is not the stack's SSM parameter"),
+                None => {
+                    none("ZOHO_TOKEN_CACHE_PARAM is not set and the refresh token is not the stack's SSM parameter")
+                }
             }
         }
     }

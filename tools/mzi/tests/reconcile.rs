@@ -15,12 +15,10 @@ fn spool_source(sim: &zoho_sim::Simulator, moodle: &StandInMoodle, spool: &std::
 
 /// The numbers of the closing line: done, failed, kept for retry, kept dead, not kept.
 fn closing_counts(out: &str) -> [usize; 5] {
-    let line = out.lines().find(|l| l.contains(" record(s) done, ")).unwrap_or_else(|| panic!("no closing line:\n{out}"));
-    let numbers: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect();
+    let line =
+        out.lines().find(|l| l.contains(" record(s) done, ")).unwrap_or_else(|| panic!("no closing line:\n{out}"));
+    let numbers: Vec<usize> =
+        line.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
     [numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]]
 }
 

@@ -127,20 +127,24 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
     let unread: Vec<String> = report
         .modules
         .iter()
-        .filter_map(|m| m.stopped.as_ref().filter(|r| *r != BUDGET && m.failed == 0).map(|r| format!("{}: {r}", m.module)))
+        .filter_map(|m| {
+            m.stopped.as_ref().filter(|r| *r != BUDGET && m.failed == 0).map(|r| format!("{}: {r}", m.module))
+        })
         .collect();
     match (report.failed(), unread.is_empty()) {
         (0, true) => Ok(()),
-        (0, false) => Err(MziError::Failed(format!(
-            "{} module(s) could not be reconciled: {}",
-            unread.len(),
-            unread.join("; ")
-        ))),
+        (0, false) => {
+            Err(MziError::Failed(format!("{} module(s) could not be reconciled: {}", unread.len(), unread.join("; "))))
+        }
         (failed, _) => Err(MziError::Failed(format!(
             "{failed} record(s) failed ({} kept for retry, {} kept dead){}; see the ERROR column",
             totals.pending,
             totals.dead,
-            if unread.is_empty() { String::new() } else { format!(", and {} module(s) could not be read", unread.len()) }
+            if unread.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} module(s) could not be read", unread.len())
+            }
         ))),
     }
 }

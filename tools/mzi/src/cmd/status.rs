@@ -99,9 +99,14 @@ pub async fn checks(source: &Source) -> Vec<Check> {
         }
         Err(error) => {
             checks.push(Check::new("configuration", Verdict::Fail, error.to_string()));
-            for name in
-                ["zoho token cache", "zoho access token", "zoho record", "moodle site", "plugin version", "service functions"]
-            {
+            for name in [
+                "zoho token cache",
+                "zoho access token",
+                "zoho record",
+                "moodle site",
+                "plugin version",
+                "service functions",
+            ] {
                 checks.push(Check::new(name, Verdict::Skipped, "needs a valid configuration"));
             }
             return checks;
@@ -129,7 +134,10 @@ async fn token_cache_check(source: &Source, settings: &Settings) -> (Check, bool
     match shared::zoho::TokenStore::load(&store).await {
         Ok(Some(token)) if token.expires_at_ms > now_ms() + 300_000 => {
             let minutes = (token.expires_at_ms - now_ms()) / 60_000;
-            let detail = format!("shared with the stack: SSM {parameter} ({}); holds a token good for {minutes} min", choice.origin);
+            let detail = format!(
+                "shared with the stack: SSM {parameter} ({}); holds a token good for {minutes} min",
+                choice.origin
+            );
             (Check::new("zoho token cache", Verdict::Pass, detail), true)
         }
         Ok(_) => {
@@ -140,7 +148,8 @@ async fn token_cache_check(source: &Source, settings: &Settings) -> (Check, bool
             (Check::new("zoho token cache", Verdict::Pass, detail), false)
         }
         Err(error) => {
-            let detail = format!("SSM {parameter} ({}) cannot be read: {error}; runs mint their own tokens", choice.origin);
+            let detail =
+                format!("SSM {parameter} ({}) cannot be read: {error}; runs mint their own tokens", choice.origin);
             (Check::new("zoho token cache", Verdict::Fail, detail), false)
         }
     }
