@@ -1,5 +1,5 @@
 //! `SsmTokenStore` against a local SSM (moto: `moto_server -H 127.0.0.1 -p 5055`, then
-//! `MOTO_ENDPOINT=http://127.0.0.1:5055`). Without `MOTO_ENDPOINT` the tests say they were skipped.
+//! `MOTO_ENDPOINT=http://127.0.0.1:5055`, and `-- --ignored`); without it they are reported as ignored.
 
 use std::sync::Arc;
 
@@ -9,12 +9,13 @@ use shared::ids::ZohoId;
 use shared::zoho::{LockState, SsmTokenStore, StoredToken, Student, TokenStore, ZohoClient, ZohoOptions};
 use zoho_sim::{Simulator, load_seed_dir};
 
-fn endpoint() -> Option<String> {
-    let endpoint = std::env::var("MOTO_ENDPOINT").ok().filter(|e| !e.trim().is_empty());
-    if endpoint.is_none() {
-        println!("SKIPPED: MOTO_ENDPOINT is not set; start moto_server and set it to run the SSM token store tests");
-    }
-    endpoint
+/// The moto endpoint. These tests are `#[ignore]`d (reported as ignored, with the reason) unless
+/// run with `--ignored`, as `make test` does after starting moto; then a missing endpoint fails.
+fn endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .expect("MOTO_ENDPOINT is not set: start moto_server and set it (make test does both)")
 }
 
 fn ssm(endpoint: &str) -> aws_sdk_ssm::Client {
@@ -32,8 +33,9 @@ fn unique(name: &str) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: MOTO_ENDPOINT (make test starts moto_server and runs it)"]
 async fn ssm_store_round_trip_and_lock() {
-    let Some(endpoint) = endpoint() else { return };
+    let endpoint = endpoint();
     let client = ssm(&endpoint);
     let parameter = unique("zoho-token");
     let store = SsmTokenStore::with_client(client.clone(), &parameter);
@@ -68,8 +70,9 @@ async fn ssm_store_round_trip_and_lock() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs moto: MOTO_ENDPOINT (make test starts moto_server and runs it)"]
 async fn ssm_store_shares_one_token_between_cold_starts() {
-    let Some(endpoint) = endpoint() else { return };
+    let endpoint = endpoint();
     let client = ssm(&endpoint);
     let parameter = unique("zoho-token-burst");
     let records = load_seed_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/zoho")).unwrap();

@@ -41,8 +41,9 @@ fn orders(criteria: &[(i64, String, i64)]) -> Vec<i64> {
 }
 
 #[tokio::test]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_definition_in_grading_order_updated_in_place_and_deleted() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 10_000_000;
     let unit = format!("539883000083{run:07}");
     let empty_unit = format!("539883000085{run:07}");

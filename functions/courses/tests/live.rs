@@ -57,11 +57,9 @@ impl Site {
 }
 
 #[tokio::test]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn class_updated_creates_the_course_with_staff_teacher_and_students_in_a_real_moodle() {
-    let (Some(url), Some(token)) = (env("MOODLE_URL"), env("MOODLE_TOKEN")) else {
-        eprintln!("skipped: MOODLE_URL/MOODLE_TOKEN not set");
-        return;
-    };
+    let (url, token) = testkit::live_moodle();
     let category = env("MOODLE_LIVE_CATEGORY_ID").unwrap_or_else(|| "1".into());
     let teacher_email = env("MOODLE_LIVE_TEACHER_EMAIL").unwrap_or_else(|| "teacher1@college.example".into());
     let student_emails: Vec<String> = env("MOODLE_LIVE_STUDENT_EMAILS")

@@ -56,11 +56,9 @@ fn row<'a>(ids: &'a Value, list: &str, zoho_id: &str) -> &'a Value {
 }
 
 #[tokio::test]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn every_dashboard_webhook_against_a_live_moodle() {
-    let (Ok(url), Ok(token)) = (std::env::var("MOODLE_URL"), std::env::var("MOODLE_TOKEN")) else {
-        println!("skipped: MOODLE_URL/MOODLE_TOKEN not set");
-        return;
-    };
+    let (url, token) = testkit::live_moodle();
     let sim = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
 
     // Fresh ids for this run (19 digits, like Zoho's), and records copied from the seed.

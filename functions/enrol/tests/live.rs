@@ -32,8 +32,9 @@ fn detail<'a>(body: &'a Value, key: &str) -> &'a Value {
 }
 
 #[tokio::test]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_enrolment_parent_first_status_transitions_and_delete() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 10_000_000;
     let student = format!("539883000081{run:07}");
     let programme = format!("539883000082{run:07}");

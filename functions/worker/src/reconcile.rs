@@ -553,6 +553,9 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
             .collect();
         for chunk in todo.chunks(run.options.concurrency.max(1)) {
             let results = apply_chunk(run, spec, chunk, false).await;
+            // Every record of the chunk was applied (concurrently): all of them are counted,
+            // even after a failure, so the counts match what was done and captured.
+            let mut stopped_at = None;
             for ((id, time), mut item) in chunk.iter().zip(results) {
                 let mut stop = item.result == "failed" && item.captured != Some(Store::Dead);
                 if item.result == "failed" {
@@ -562,18 +565,27 @@ async fn changed(run: &mut Run<'_>, spec: ModuleSpec, report: &mut ModuleReport)
                 }
                 if !run.options.dry_run {
                     run.cursors.note_outcome(spec.module, &item);
-                    stop = hold(run, spec, &mut item, stop);
+                    // Only the first stop of the chunk holds the cursor (and `hold` keeps one
+                    // record's hold at a time): the records after it are applied again next run.
+                    if stopped_at.is_none() {
+                        stop = hold(run, spec, &mut item, stop);
+                    }
                 }
                 report.items.push(item);
-                if stop {
-                    // Replayable: the cursor stays before this record, so the next run tries
-                    // it again (the worker retries it meanwhile when it was captured).
-                    report.stopped = Some(format!("failed at {} {id} (Modified_Time {time})", spec.module));
-                    set_modified(run, spec, &mark);
-                    run.save().await?;
-                    return Ok(());
+                if stop && stopped_at.is_none() {
+                    stopped_at = Some((id, time));
                 }
-                mark.advance(time, id);
+                if stopped_at.is_none() {
+                    mark.advance(time, id);
+                }
+            }
+            if let Some((id, time)) = stopped_at {
+                // Replayable: the cursor stays before this record, so the next run tries it
+                // again (the worker retries it meanwhile when it was captured).
+                report.stopped = Some(format!("failed at {} {id} (Modified_Time {time})", spec.module));
+                set_modified(run, spec, &mark);
+                run.save().await?;
+                return Ok(());
             }
             set_modified(run, spec, &mark);
             run.save().await?;
@@ -761,6 +773,8 @@ async fn deleted(
     let todo: Vec<(String, String)> = found.into_iter().map(|d| (d.id, d.time)).collect();
     for chunk in todo.chunks(run.options.concurrency.max(1)) {
         let results = apply_chunk(run, spec_with_delete(spec, endpoint), chunk, true).await;
+        // As for upserts: count the whole chunk, advance the cursor only before the first stop.
+        let mut stopped_at = None;
         for ((id, time), item) in chunk.iter().zip(results) {
             let stop = item.result == "failed" && item.captured != Some(Store::Dead);
             if item.result == "failed" {
@@ -771,13 +785,18 @@ async fn deleted(
                 report.deletes += 1;
             }
             report.items.push(item);
-            if stop {
-                report.stopped = Some(format!("delete failed at {} {id}", spec.module));
-                run.cursors.modules.entry(spec.module.to_owned()).or_default().deleted = Some(mark.clone());
-                run.save().await?;
-                return Ok(());
+            if stop && stopped_at.is_none() {
+                stopped_at = Some(id);
             }
-            mark.advance(time, id);
+            if stopped_at.is_none() {
+                mark.advance(time, id);
+            }
+        }
+        if let Some(id) = stopped_at {
+            report.stopped = Some(format!("delete failed at {} {id}", spec.module));
+            run.cursors.modules.entry(spec.module.to_owned()).or_default().deleted = Some(mark.clone());
+            run.save().await?;
+            return Ok(());
         }
         run.cursors.modules.entry(spec.module.to_owned()).or_default().deleted = Some(mark.clone());
         run.save().await?;

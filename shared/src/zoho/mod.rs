@@ -371,6 +371,34 @@ impl ZohoClient {
         })
     }
 
+    /// The access token from the cache (the shared store first, minting only when no container
+    /// has a good one) and the CRM domain to send it to: for callers that make Zoho calls this
+    /// client does not (the operator tool's settings APIs), so they spend no mints of their own.
+    pub async fn access_token(&self) -> Result<(crate::secret::Secret, String), ZohoError> {
+        let token = self.inner.cache.get(&TokenMinter(&self.inner)).await?;
+        Ok(self.token_and_domain(token))
+    }
+
+    /// The CRM rejected `rejected`: a different token (from the store, or minted once).
+    pub async fn replace_access_token(
+        &self,
+        rejected: &crate::secret::Secret,
+    ) -> Result<(crate::secret::Secret, String), ZohoError> {
+        let rejected = AccessToken { token: rejected.clone(), api_domain: String::new(), expires_at_ms: 0 };
+        let token = self.inner.cache.replace(&rejected, &TokenMinter(&self.inner)).await?;
+        Ok(self.token_and_domain(token))
+    }
+
+    /// The shared token store, if this client has one.
+    pub fn token_store(&self) -> Option<&Arc<dyn TokenStore>> {
+        self.inner.cache.store()
+    }
+
+    fn token_and_domain(&self, token: AccessToken) -> (crate::secret::Secret, String) {
+        let domain = self.inner.settings.api_domain.clone().unwrap_or(token.api_domain);
+        (token.token, domain)
+    }
+
     /// One CRM request: a token from the cache, retries for transient faults, and exactly one
     /// refresh-and-retry when the CRM says the token is invalid.
     async fn crm<F>(&self, operation: &str, build: F) -> Result<Answer, ZohoError>

@@ -17,7 +17,7 @@
 //! the plugin concurrently, three rounds each; afterwards the newest version sent again must be
 //! `unchanged` (the row holds exactly its values) and an older one `stale`.
 //!
-//! Without the variables each test prints `skipped: MOODLE_URL/MOODLE_TOKEN not set`.
+//! Without the variables each test is reported as ignored, with that reason.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -126,8 +126,9 @@ fn retry_summary(retried: &[String]) -> String {
 // ------------------------------------------------------------------- class_updated
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_class_updated_race_creates_one_course() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let run = run_digits();
     let class_id = zoho_id(91, run);
     let programme_id = zoho_id(92, run);
@@ -236,8 +237,9 @@ async fn live_class_updated_race_creates_one_course() {
 // ------------------------------------------------------------------- enrollment_updated
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_enrollment_updated_race_creates_one_item() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let run = run_digits();
     let student = zoho_id(71, run);
     let programme = zoho_id(72, run);
@@ -305,8 +307,9 @@ async fn live_enrollment_updated_race_creates_one_item() {
 // ------------------------------------------------------------------- btec_definition_updated
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_btec_definition_updated_race_creates_one_definition() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let run = run_digits();
     let unit = zoho_id(61, run);
     let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
@@ -405,8 +408,9 @@ async fn call_until_done(app: &App, function: &str, body: &Value) -> (Result<Val
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_shuffled_modified_time_keeps_the_newest_values_for_every_entity() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let run = run_digits();
     let zoho = Simulator::start_from_dir(testkit::workspace_root().join("fixtures/zoho")).await.unwrap();
     let app = App::new(testkit::live_settings(&url, &token, &zoho.base_url()));

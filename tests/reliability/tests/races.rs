@@ -203,8 +203,9 @@ fn fresh_student(seed: &zoho_sim::Records, id: &str, modified: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
 async fn live_moodle_keeps_one_row_and_refuses_stale_updates() {
-    let Some((url, token)) = testkit::live_moodle() else { return };
+    let (url, token) = testkit::live_moodle();
     let seed = zoho_seed();
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let id = format!("53988300{:011}", nanos % 100_000_000_000);

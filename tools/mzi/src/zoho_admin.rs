@@ -3,10 +3,13 @@
 //! one record to prove a token works. Records are still read and synced by
 //! `shared::zoho::ZohoClient`.
 //!
-//! One access token per run, minted from the refresh token on first use (Zoho allows ten mints
-//! per refresh token per ten minutes, `docs/zoho-crm.md` §3.3), refreshed once if the CRM says it
-//! is invalid. 429, 5xx and network faults are retried with backoff. Tokens never leave this
-//! module except in the `Authorization` header, and no answer body is ever printed whole.
+//! Access tokens come from the functions' token cache (`shared::zoho::ZohoClient`): with a shared
+//! store (`ZohoSettings::token_cache_param`, the stack's SSM parameter) a run uses the token the
+//! deployed functions already hold and mints only when none is good, so operator commands do not
+//! spend the mints the functions share (Zoho allows ten per refresh token per ten minutes,
+//! `docs/zoho-crm.md` §3.3). A token the CRM calls invalid is replaced once. 429, 5xx and network
+//! faults are retried with backoff. Tokens never leave this module except in the `Authorization`
+//! header, and no answer body is ever printed whole.
 
 use std::time::Duration;
 
@@ -14,8 +17,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use shared::Secret;
 use shared::config::ZohoSettings;
-use shared::zoho::ZohoError;
-use tokio::sync::Mutex;
+use shared::zoho::{ZohoClient, ZohoError};
 
 /// Attempts per request, the first included, for transient faults.
 const ATTEMPTS: u32 = 3;
@@ -103,12 +105,14 @@ fn first_item(value: &Value) -> Option<&Value> {
 pub struct ZohoAdmin {
     http: reqwest::Client,
     settings: ZohoSettings,
-    token: Mutex<Option<(Secret, String)>>,
+    /// The token cache (and the shared store when `settings.token_cache_param` names one).
+    tokens: ZohoClient,
 }
 
 impl ZohoAdmin {
     pub fn new(http: reqwest::Client, settings: ZohoSettings) -> Self {
-        Self { http, settings, token: Mutex::new(None) }
+        let tokens = ZohoClient::new(http.clone(), settings.clone());
+        Self { http, settings, tokens }
     }
 
     /// Exchanges a Self Client grant token (`grant_type=authorization_code`) for a refresh
@@ -137,35 +141,17 @@ impl ZohoAdmin {
         parse_token(status, &body, api_domain_override)
     }
 
-    /// Mints an access token from the configured refresh token (always a new one).
-    pub async fn mint(&self) -> Result<TokenGrant, ZohoError> {
-        let s = &self.settings;
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("client_id", s.client_id.expose()),
-            ("client_secret", s.client_secret.expose()),
-            ("refresh_token", s.refresh_token.expose()),
-        ];
-        let url = format!("{}/oauth/v2/token", s.accounts_url);
-        let (status, body) = self.send_with_retry("token refresh", || self.http.post(&url).form(&form)).await?;
-        parse_token(status, &body, s.api_domain.as_deref())
-    }
-
-    /// Mints the run's access token now (if it has none yet) and returns where CRM calls go.
+    /// Gets the run's access token now (from the shared store, or minted) and returns where CRM
+    /// calls go.
     pub async fn connect(&self) -> Result<String, ZohoError> {
         self.current_token(None).await.map(|(_, domain)| domain)
     }
 
     async fn current_token(&self, rejected: Option<&Secret>) -> Result<(Secret, String), ZohoError> {
-        let mut guard = self.token.lock().await;
-        if let Some((token, domain)) = guard.as_ref()
-            && rejected.is_none_or(|r| r != token)
-        {
-            return Ok((token.clone(), domain.clone()));
+        match rejected {
+            None => self.tokens.access_token().await,
+            Some(rejected) => self.tokens.replace_access_token(rejected).await,
         }
-        let grant = self.mint().await?;
-        *guard = Some((grant.access_token.clone(), grant.api_domain.clone()));
-        Ok((grant.access_token, grant.api_domain))
     }
 
     /// One CRM request (`path` from `/crm/v8/…`), with retries and one token refresh.

@@ -32,6 +32,13 @@ async fn everything_reachable_passes() {
     }
     assert!(row(&run.out, "plugin version").contains("2026112503"));
     assert!(row(&run.out, "zoho record").contains("5398830000100000001"));
+    // A refresh token given directly is not the stack's: the run says that it mints its own.
+    let cache = row(&run.out, "zoho token cache");
+    assert!(
+        cache.contains("WARN") && cache.contains("not shared") && cache.contains("ZOHO_TOKEN_CACHE_PARAM"),
+        "{cache}"
+    );
+    assert!(row(&run.out, "zoho access token").contains("minted"), "{}", run.out);
     assert_no_secrets(&run.printed());
     assert_eq!(sim.stats().mints, 1, "one token per run");
 }

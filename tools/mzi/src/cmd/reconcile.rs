@@ -5,7 +5,7 @@
 //! Design: `docs/NOTHING-LOST.md`.
 
 use shared::App;
-use shared::capture;
+use shared::capture::{self, Store};
 use shared::config::Source;
 use shared::zoho::ZohoDateTime;
 use worker::reconcile;
@@ -17,7 +17,9 @@ use crate::table::Table;
 #[derive(Debug, Default, clap::Args)]
 #[command(after_long_help = "The cursor is RECONCILE_CURSOR_PARAM (SSM) when set, else RECONCILE_CURSOR_FILE \
 (default SPOOL_DIR/reconcile-cursor.json). It advances only past what was applied. Exit code 1 when a record \
-failed (it is captured for retry, or kept dead for bad data).")]
+failed (it is captured for retry, or kept dead for bad data) or a module could not be read from Zoho; 0 only when \
+every module was read to its end or to the budget. The counts add up: every record tried is done or failed, and \
+every failure is kept for retry, kept dead, or (without a failure store) not kept.")]
 pub struct Args {
     /// Print what would be applied; write nothing.
     #[arg(long = "dry-run")]
@@ -79,13 +81,19 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
     if !table.is_empty() {
         table.write(console.out).map_err(write_error)?;
     }
-    let mut summary = Table::new(["MODULE", "UPSERTS", "DELETES", "FAILED", "STOPPED"]);
+    let mut summary = Table::new(["MODULE", "UPSERTS", "DELETES", "FAILED", "KEPT FOR RETRY", "KEPT DEAD", "STOPPED"]);
+    let mut totals = Totals::default();
     for module in report.modules.iter().chain(std::iter::once(&report.webhook_failures)) {
+        let kept = |store: Store| module.items.iter().filter(|i| i.captured == Some(store)).count();
+        let (pending, dead) = (kept(Store::Pending), kept(Store::Dead));
+        totals.add(module.upserts + module.deletes, module.failed, pending, dead);
         summary.row([
             module.module.clone(),
             module.upserts.to_string(),
             module.deletes.to_string(),
             module.failed.to_string(),
+            pending.to_string(),
+            dead.to_string(),
             module.stopped.clone().unwrap_or_default(),
         ]);
     }
@@ -94,7 +102,12 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
     let mode = if report.dry_run { "Dry run: nothing was written. " } else { "" };
     writeln!(
         console.out,
-        "{mode}{} Zoho call(s){}.",
+        "{mode}{} record(s) done, {} failed ({} kept for retry, {} kept dead, {} not kept); {} Zoho call(s){}.",
+        totals.done,
+        totals.failed,
+        totals.pending,
+        totals.dead,
+        totals.failed.saturating_sub(totals.pending + totals.dead),
         report.zoho_calls,
         if report.budget_exhausted {
             "; the budget or time ran out, the next run continues from the cursor"
@@ -103,8 +116,55 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
         }
     )
     .map_err(write_error)?;
-    if report.failed() > 0 {
-        return Err(MziError::Failed(format!("{} record(s) failed; see the ERROR column", report.failed())));
+    if let Some(reason) = &report.webhook_failures.stopped
+        && reason != BUDGET
+    {
+        writeln!(console.err, "warning: Zoho's failed-deliveries list was not read ({reason})").map_err(write_error)?;
     }
-    Ok(())
+    // A run did its job when no record failed and every module was read to its end (or to the
+    // budget, which the next run continues from). A module stopped by Zoho being unreadable did
+    // not, even though nothing "failed".
+    let unread: Vec<String> = report
+        .modules
+        .iter()
+        .filter_map(|m| {
+            m.stopped.as_ref().filter(|r| *r != BUDGET && m.failed == 0).map(|r| format!("{}: {r}", m.module))
+        })
+        .collect();
+    match (report.failed(), unread.is_empty()) {
+        (0, true) => Ok(()),
+        (0, false) => {
+            Err(MziError::Failed(format!("{} module(s) could not be reconciled: {}", unread.len(), unread.join("; "))))
+        }
+        (failed, _) => Err(MziError::Failed(format!(
+            "{failed} record(s) failed ({} kept for retry, {} kept dead){}; see the ERROR column",
+            totals.pending,
+            totals.dead,
+            if unread.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} module(s) could not be read", unread.len())
+            }
+        ))),
+    }
+}
+
+/// The worker's reason for a module stopped by its Zoho-call budget: not a failure.
+const BUDGET: &str = "budget";
+
+#[derive(Debug, Default)]
+struct Totals {
+    done: usize,
+    failed: usize,
+    pending: usize,
+    dead: usize,
+}
+
+impl Totals {
+    fn add(&mut self, done: usize, failed: usize, pending: usize, dead: usize) {
+        self.done += done;
+        self.failed += failed;
+        self.pending += pending;
+        self.dead += dead;
+    }
 }

@@ -43,7 +43,8 @@ pub const REQUIRED_FUNCTIONS: [&str; 19] = [
 
 #[derive(Debug, Default, clap::Args)]
 #[command(after_long_help = "Checks, in order: configuration (the same settings the functions load, SSM \
-parameters included); Zoho access token (one mint from the refresh token); Zoho record (COQL: one BTEC_Students id); \
+parameters included); Zoho token cache (the stack's shared SSM parameter: ZOHO_TOKEN_CACHE_PARAM, or the one beside \
+ZOHO_REFRESH_TOKEN_PARAM; WARN when not shared); Zoho access token (the shared token, or one mint from the refresh token); Zoho record (COQL: one BTEC_Students id); \
 Moodle site (core_webservice_get_site_info with MOODLE_TOKEN); plugin version (from the version of the plugin's \
 functions in the site info, at least 2026112503); service functions (every function the sync calls is in the \
 token's service). Exit code 0 when all pass, 1 otherwise.")]
@@ -52,6 +53,8 @@ pub struct Args {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
+    /// Works, but costs something the operator should know about (e.g. Zoho mints).
+    Warn,
     Fail,
     Skipped,
 }
@@ -60,6 +63,7 @@ impl Verdict {
     fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
             Verdict::Fail => "FAIL",
             Verdict::Skipped => "SKIP",
         }
@@ -95,35 +99,86 @@ pub async fn checks(source: &Source) -> Vec<Check> {
         }
         Err(error) => {
             checks.push(Check::new("configuration", Verdict::Fail, error.to_string()));
-            for name in ["zoho access token", "zoho record", "moodle site", "plugin version", "service functions"] {
+            for name in [
+                "zoho token cache",
+                "zoho access token",
+                "zoho record",
+                "moodle site",
+                "plugin version",
+                "service functions",
+            ] {
                 checks.push(Check::new(name, Verdict::Skipped, "needs a valid configuration"));
             }
             return checks;
         }
     };
     let http = crate::http_client();
-    checks.extend(zoho_checks(&http, &settings).await);
+    checks.extend(zoho_checks(&http, source, &settings).await);
     checks.extend(moodle_checks(&http, &settings).await);
     checks
 }
 
-async fn zoho_checks(http: &reqwest::Client, settings: &Settings) -> Vec<Check> {
+/// The shared token cache this run uses (the stack's, `crate::token_cache_choice`), and whether
+/// it holds a token the next call can use without minting.
+async fn token_cache_check(source: &Source, settings: &Settings) -> (Check, bool) {
+    let choice = crate::token_cache_choice(source);
+    let Some(parameter) = settings.zoho.token_cache_param.clone() else {
+        let detail = format!(
+            "not shared ({}): every mzi run mints its own Zoho token, from the allowance the functions share; \
+             set ZOHO_TOKEN_CACHE_PARAM to the stack's ZohoTokenCacheParam output",
+            choice.origin
+        );
+        return (Check::new("zoho token cache", Verdict::Warn, detail), false);
+    };
+    let store = shared::zoho::SsmTokenStore::new(parameter.clone());
+    match shared::zoho::TokenStore::load(&store).await {
+        Ok(Some(token)) if token.expires_at_ms > now_ms() + 300_000 => {
+            let minutes = (token.expires_at_ms - now_ms()) / 60_000;
+            let detail = format!(
+                "shared with the stack: SSM {parameter} ({}); holds a token good for {minutes} min",
+                choice.origin
+            );
+            (Check::new("zoho token cache", Verdict::Pass, detail), true)
+        }
+        Ok(_) => {
+            let detail = format!(
+                "shared with the stack: SSM {parameter} ({}); no usable token in it yet: the next call mints one and stores it",
+                choice.origin
+            );
+            (Check::new("zoho token cache", Verdict::Pass, detail), false)
+        }
+        Err(error) => {
+            let detail =
+                format!("SSM {parameter} ({}) cannot be read: {error}; runs mint their own tokens", choice.origin);
+            (Check::new("zoho token cache", Verdict::Fail, detail), false)
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+async fn zoho_checks(http: &reqwest::Client, source: &Source, settings: &Settings) -> Vec<Check> {
+    let (cache, cached_token) = token_cache_check(source, settings).await;
     let zoho = ZohoAdmin::new(http.clone(), settings.zoho.clone());
     let module = super::zoho_authorize::VERIFY_MODULE;
-    // The first CRM call mints the token; a failure there is the token's, not the record's.
+    // The first CRM call gets the token; a failure there is the token's, not the record's.
     match zoho.connect().await {
         Err(error) => vec![
+            cache,
             Check::new("zoho access token", Verdict::Fail, error.to_string()),
             Check::new("zoho record", Verdict::Skipped, "needs an access token"),
         ],
         Ok(api_domain) => {
-            let token = Check::new("zoho access token", Verdict::Pass, format!("minted; CRM at {api_domain}"));
+            let how = if cached_token { "the shared token" } else { "minted" };
+            let token = Check::new("zoho access token", Verdict::Pass, format!("{how}; CRM at {api_domain}"));
             let record = match zoho.first_record_id(module).await {
                 Ok(Some(id)) => Check::new("zoho record", Verdict::Pass, format!("read {module} record {id}")),
                 Ok(None) => Check::new("zoho record", Verdict::Pass, format!("queried {module}: no records yet")),
                 Err(error) => Check::new("zoho record", Verdict::Fail, error.to_string()),
             };
-            vec![token, record]
+            vec![cache, token, record]
         }
     }
 }
