@@ -236,39 +236,10 @@ fn webhook_secret(source: &Source, name: &'static str) -> Result<Secret, ConfigE
     Ok(Secret::new(value))
 }
 
-/// A base URL: `https://` everywhere, plain `http://` only for a loopback host (a local Moodle,
-/// the Zoho simulator, moto), since the Moodle token and Zoho's OAuth credentials travel in these
-/// requests. No credentials in the URL. Returned without a trailing slash.
+/// A base URL by the one rule of [`crate::base_url`] (https, or http on loopback; no
+/// credentials), without a trailing slash; the error names the variable.
 fn validate_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
-    let invalid = |reason: &str| ConfigError::Invalid { name, reason: reason.to_owned() };
-    let trimmed = value.trim_end_matches('/');
-    if trimmed.contains(char::is_whitespace) {
-        return Err(invalid("must be an https URL such as https://host.example (it contains a space)"));
-    }
-    let url = reqwest::Url::parse(trimmed).map_err(|_| invalid("must be an https URL such as https://host.example"))?;
-    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
-        return Err(invalid("must be an https URL such as https://host.example (no host)"));
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not contain a user name or password"));
-    }
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(invalid(
-                "must use https:// (plain http:// is allowed only for a loopback host such as 127.0.0.1 or localhost)",
-            ));
-        }
-        _ => return Err(invalid("must be an https URL such as https://host.example")),
-    }
-    Ok(trimmed.to_owned())
+    crate::base_url::check(value).map_err(|reason| ConfigError::Invalid { name, reason: reason.to_owned() })
 }
 
 fn seconds(source: &Source, name: &'static str, default: u64) -> Result<Duration, ConfigError> {

@@ -3,6 +3,7 @@
 //! client. A function crate only says which endpoints it owns and what each one does.
 
 pub mod app;
+pub mod base_url;
 pub mod capture;
 pub mod config;
 pub mod decision;

@@ -566,12 +566,17 @@ pub fn parse_token_answer(
         if lifetime_secs.is_finite() && lifetime_secs > 0.0 { lifetime_secs.min(86_400.0) } else { 3600.0 };
     let api_domain = match api_domain_override {
         Some(d) => d.to_owned(),
-        None => text("api_domain")
-            .filter(|d| d.starts_with("https://") || d.starts_with("http://"))
-            .map(|d| d.trim_end_matches('/').to_owned())
-            .ok_or_else(|| ZohoError::TokenResponseInvalid {
-                reason: "no api_domain in the token response; set ZOHO_API_DOMAIN".into(),
-            })?,
+        None => {
+            let domain =
+                text("api_domain").filter(|d| !d.is_empty()).ok_or_else(|| ZohoError::TokenResponseInvalid {
+                    reason: "no api_domain in the token response; set ZOHO_API_DOMAIN".into(),
+                })?;
+            // Every CRM request carries the access token to this domain: the same rule as the
+            // configured URLs (https, or http on loopback only).
+            crate::base_url::check(domain).map_err(|rule| ZohoError::TokenResponseInvalid {
+                reason: format!("the api_domain in the token response {rule}; nothing was sent to it"),
+            })?
+        }
     };
     Ok(TokenAnswer {
         access_token: Secret::new(access_token),
@@ -624,6 +629,24 @@ mod tests {
             parse_token_response(200, br#"{"access_token":"1000.a","expires_in":3600}"#, Some("http://127.0.0.1:1"))
                 .unwrap();
         assert_eq!(t.api_domain, "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn an_api_domain_without_https_is_refused_before_any_crm_request() {
+        for domain in
+            ["http://www.zohoapis.com", "ftp://www.zohoapis.com", "https://u:p@www.zohoapis.com", "zohoapis.com"]
+        {
+            let body = format!(r#"{{"access_token":"1000.secret-token","api_domain":"{domain}","expires_in":3600}}"#);
+            let error = parse(&body).unwrap_err();
+            assert!(
+                matches!(&error, ZohoError::TokenResponseInvalid { reason } if reason.contains("api_domain")),
+                "{domain}: {error:?}"
+            );
+            assert!(!error.to_string().contains("secret-token"), "the token never appears in the error: {error}");
+            assert!(!error.is_retryable(), "an operator must fix it (ZOHO_API_DOMAIN): {error:?}");
+        }
+        // Loopback (the simulator) may be plain http.
+        assert!(parse(r#"{"access_token":"1000.a","api_domain":"http://127.0.0.1:9090/","expires_in":3600}"#).is_ok());
     }
 
     #[test]

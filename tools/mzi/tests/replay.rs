@@ -79,3 +79,41 @@ async fn a_poison_record_is_listed_with_its_reason_and_replay_brings_it_in_after
     assert_eq!(applied, 3, "the webhook, the early replay, the replay after the fix");
     common::assert_no_secrets(&replayed.printed());
 }
+
+/// A delete captured while Zoho was down, replayed after the record was restored in Zoho: the
+/// replay refuses it (nothing deleted in Moodle), says so, removes it from the store, and exits 0.
+#[tokio::test]
+async fn a_replayed_delete_of_a_record_zoho_still_has_is_refused_and_leaves_the_store() {
+    let sim = simulator().await;
+    let moodle = StandInMoodle::start().await;
+    let spool = tempfile::tempdir().unwrap();
+    let sink = Arc::new(SpoolSink::new(spool.path()));
+    let app = App::with_failure_sink(
+        testkit::settings(Some(moodle.base_url()), &sim.base_url()),
+        Some(sink.clone() as Arc<dyn FailureSink>),
+    );
+
+    // Zoho is down while the delete arrives: kept for retry, Moodle untouched.
+    sim.set_faults(zoho_sim::Faults { api_status: Some(503), ..Default::default() });
+    let endpoint = Endpoint::StudentDeleted;
+    let request = testkit::zoho_webhook(endpoint.name(), STUDENT, endpoint.module());
+    let response = shared::webhook::handle(&app, endpoint.function(), worker::processor_for(endpoint), request).await;
+    let (status, body) = testkit::response_json(&response);
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(sink.list(Store::Pending, 10).await.unwrap().len(), 1, "kept for retry");
+
+    // Zoho is back and still has the student: the replay refuses the delete.
+    sim.set_faults(zoho_sim::Faults::default());
+    let mut config = source(&sim, Some(moodle.base_url()));
+    config.set("SPOOL_DIR", spool.path().to_string_lossy());
+    let replayed = mzi(&["replay", "--all"], config).await;
+    assert!(replayed.result.is_ok(), "a refusal is a final answer, not a failure:\n{}", replayed.printed());
+    for expected in ["student_deleted", STUDENT, "refused", "Replayed 0 of 1", "Refused 1 delete(s)"] {
+        assert!(replayed.out.contains(expected), "the output shows {expected}:\n{}", replayed.out);
+    }
+    assert!(sink.list(Store::Pending, 10).await.unwrap().is_empty(), "the refused message left the store");
+    assert!(sink.list(Store::Dead, 10).await.unwrap().is_empty(), "and did not go to the dead store");
+    assert!(moodle.calls_to("local_mzi_delete_student").is_empty(), "nothing was deleted in Moodle");
+    assert!(sim.record("BTEC_Students", STUDENT).is_some());
+    common::assert_no_secrets(&replayed.printed());
+}

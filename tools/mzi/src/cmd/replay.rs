@@ -125,16 +125,27 @@ pub async fn run(args: &Args, source: &Source, console: &mut Console<'_>) -> Res
     }
     table.write(console.out).map_err(write_error)?;
     let applied = report.iter().filter(|l| l.disposition == Disposition::Applied).count();
+    // A refused message is finished too (a delete Zoho does not confirm: nothing was deleted in
+    // Moodle, and repeating it would give the same answer), so it left its store.
+    let refused = report.iter().filter(|l| l.disposition == Disposition::Refused).count();
     if args.dry_run {
         writeln!(console.out, "Dry run: {} message(s) would be replayed; nothing was changed.", report.len())
             .map_err(write_error)?;
         return Ok(());
     }
     writeln!(console.out, "Replayed {applied} of {} message(s).", report.len()).map_err(write_error)?;
-    if applied < report.len() {
+    if refused > 0 {
+        writeln!(
+            console.out,
+            "Refused {refused} delete(s) that Zoho does not confirm (the record exists again, or is not in Zoho's \
+             deleted records): nothing was deleted in Moodle, and the message(s) left the store."
+        )
+        .map_err(write_error)?;
+    }
+    let unfinished = report.len() - applied - refused;
+    if unfinished > 0 {
         return Err(MziError::Failed(format!(
-            "{} message(s) failed again and stay in their store with the latest error",
-            report.len() - applied
+            "{unfinished} message(s) failed again and stay in their store with the latest error"
         )));
     }
     Ok(())
