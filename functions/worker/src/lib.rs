@@ -15,6 +15,7 @@ use serde::Serialize;
 use shared::App;
 use shared::capture::{CaptureError, CapturedWebhook, FailureSink, RetrySchedule, Store, now_unix};
 use shared::error::SyncError;
+use shared::telemetry::RequestScope;
 use shared::webhook::{Endpoint, Function, Outcome, OutcomeStatus, Processor, WebhookCall};
 
 /// The processing the edge runs for `endpoint`: the same `Processor` as its function.
@@ -47,11 +48,41 @@ pub enum Attempt {
 
 /// Runs a captured message once and updates it (attempts, last error, dead reason).
 pub async fn attempt(app: &App, message: &mut CapturedWebhook, schedule: RetrySchedule) -> Attempt {
+    attempt_until(app, message, schedule, None).await
+}
+
+/// [`attempt`] that stops at `deadline` (Lambda's deadline less a margin): a run that is still
+/// waiting then is a replayable failure (`deadline_exceeded`, naming the call it waited for), so
+/// the message is re-queued with its error while the invocation still has time to do that,
+/// instead of Lambda timing out and the batch coming back later with no reason recorded.
+pub async fn attempt_until(
+    app: &App,
+    message: &mut CapturedWebhook,
+    schedule: RetrySchedule,
+    deadline: Option<tokio::time::Instant>,
+) -> Attempt {
     let Some(call) = message.call() else {
         message.dead_reason = Some("unreadable_message".into());
         return Attempt::Unreadable;
     };
-    match process(app, &call).await {
+    let scope = RequestScope::new();
+    let work = scope.run(process(app, &call));
+    let result = match deadline {
+        None => work.await,
+        Some(deadline) => {
+            let budget_ms = deadline.saturating_duration_since(tokio::time::Instant::now()).as_millis() as u64;
+            match tokio::time::timeout_at(deadline, work).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let waiting_for =
+                        scope.last_call().unwrap_or_else(|| "the processing (no remote call had started)".into());
+                    tracing::warn!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, budget_ms, slow_call = %waiting_for, "captured webhook ran out of time");
+                    Err(SyncError::DeadlineExceeded { budget_ms, waiting_for })
+                }
+            }
+        }
+    };
+    match result {
         Ok(outcome) => Attempt::Done(outcome),
         Err(err) => {
             message.failed_again(&err);
@@ -192,11 +223,15 @@ fn line(message: &CapturedWebhook, disposition: Disposition, error: Option<Strin
 /// with a longer delay (`DelaySeconds`, capped at 900 s) or moved to the dead-letter queue, and
 /// the original counts as handled; only a record whose re-send failed is reported as a batch
 /// item failure, so SQS delivers it again (and its redrive policy is the last resort).
+///
+/// `deadline` (Lambda's deadline less the margin) bounds each record's processing; a record still
+/// running then is re-queued with `deadline_exceeded` like any replayable failure.
 pub async fn handle_sqs(
     app: &App,
     sink: &dyn FailureSink,
     schedule: RetrySchedule,
     event: SqsEvent,
+    deadline: Option<tokio::time::Instant>,
 ) -> SqsBatchResponse {
     let results = futures_util::future::join_all(event.records.into_iter().map(|record| async move {
         let id = record.message_id.clone().unwrap_or_default();
@@ -209,7 +244,7 @@ pub async fn handle_sqs(
                 return Some(id);
             }
         };
-        let result = attempt(app, &mut message, schedule).await;
+        let result = attempt_until(app, &mut message, schedule, deadline).await;
         let put = match result {
             Attempt::Done(outcome) => {
                 tracing::info!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, attempts = message.attempts, outcome = outcome.status.as_str(), reason = outcome.reason.as_deref().unwrap_or(""), "captured webhook finished");
@@ -267,7 +302,13 @@ pub async fn lambda_main() -> Result<(), lambda_runtime::Error> {
             let schedule = app.settings.capture.retry;
             if event.payload.get("Records").is_some() {
                 let sqs: SqsEvent = serde_json::from_value(event.payload)?;
-                let response = handle_sqs(app, sink.as_ref(), schedule, sqs).await;
+                // Stop processing the margin before Lambda's deadline, so the re-queue of a record
+                // that is still running fits in the time left.
+                let left_ms = (event.context.deadline as i64 - capture_now_ms()).max(0) as u64;
+                let margin_ms = app.settings.webhook.deadline_margin.as_millis() as u64;
+                let deadline =
+                    tokio::time::Instant::now() + std::time::Duration::from_millis(left_ms.saturating_sub(margin_ms));
+                let response = handle_sqs(app, sink.as_ref(), schedule, sqs, Some(deadline)).await;
                 return Ok::<_, lambda_runtime::Error>(serde_json::to_value(response)?);
             }
             // Anything else is the schedule (EventBridge "Scheduled Event").

@@ -92,7 +92,7 @@ async fn retry_queue_then_dead_letter_queue_then_replay() {
     for _ in 0..2 {
         let event = receive_event(&client, &retry).await;
         assert_eq!(event.records.len(), 1);
-        let response = worker::handle_sqs(&app, sink.as_ref(), schedule, event).await;
+        let response = worker::handle_sqs(&app, sink.as_ref(), schedule, event, None).await;
         assert!(response.batch_item_failures.is_empty());
     }
     assert!(receive_event(&client, &retry).await.records.is_empty(), "moved on after the third attempt");
@@ -116,7 +116,7 @@ async fn retry_queue_then_dead_letter_queue_then_replay() {
     bad.body = Some("not json".into());
     let mut event = SqsEvent::default();
     event.records.push(bad);
-    let response = worker::handle_sqs(&app, sink.as_ref(), schedule, event).await;
+    let response = worker::handle_sqs(&app, sink.as_ref(), schedule, event, None).await;
     assert_eq!(response.batch_item_failures.len(), 1);
     assert_eq!(response.batch_item_failures[0].item_identifier, "m-1");
 }
