@@ -247,6 +247,8 @@ async fn the_budget_comes_from_the_lambda_deadline_minus_the_margin() {
     assert_eq!(webhook::time_budget(&settings.webhook, Some(now_ms() + 1_000)), Duration::ZERO);
     assert_eq!(webhook::time_budget(&settings.webhook, None), settings.webhook.local_budget);
     assert_eq!(webhook::time_budget(&settings.webhook, Some(0)), settings.webhook.local_budget);
+    // `cargo lambda watch` sends the constant 600000 (not a date): the local budget applies.
+    assert_eq!(webhook::time_budget(&settings.webhook, Some(600_000)), settings.webhook.local_budget);
 
     // Through a real invocation context: 3.6 s to Lambda's deadline leaves 0.6 s of budget.
     let moodle = StandInMoodle::start().await;

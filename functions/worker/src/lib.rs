@@ -304,10 +304,8 @@ pub async fn lambda_main() -> Result<(), lambda_runtime::Error> {
                 let sqs: SqsEvent = serde_json::from_value(event.payload)?;
                 // Stop processing the margin before Lambda's deadline, so the re-queue of a record
                 // that is still running fits in the time left.
-                let left_ms = (event.context.deadline as i64 - capture_now_ms()).max(0) as u64;
-                let margin_ms = app.settings.webhook.deadline_margin.as_millis() as u64;
-                let deadline =
-                    tokio::time::Instant::now() + std::time::Duration::from_millis(left_ms.saturating_sub(margin_ms));
+                let budget = shared::webhook::time_budget(&app.settings.webhook, Some(event.context.deadline));
+                let deadline = tokio::time::Instant::now() + budget;
                 let response = handle_sqs(app, sink.as_ref(), schedule, sqs, Some(deadline)).await;
                 return Ok::<_, lambda_runtime::Error>(serde_json::to_value(response)?);
             }

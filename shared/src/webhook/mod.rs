@@ -174,11 +174,18 @@ async fn handle_raw(
     response
 }
 
+/// A deadline earlier than this (2001-09-09, Unix milliseconds) is not a wall-clock time: `cargo
+/// lambda watch` sends the constant `600000` in `Lambda-Runtime-Deadline-Ms` (its runtime API,
+/// `functions_router.rs`), which read as a date lies in 1970 and would leave every local request
+/// a budget of zero.
+const EARLIEST_REAL_DEADLINE_MS: u64 = 1_000_000_000_000;
+
 /// How long this invocation may spend on Zoho and Moodle: until Lambda's deadline (the context's
 /// `deadline`, Unix milliseconds) minus the margin that keeping the event for a retry needs, or
-/// the configured local budget when there is no deadline (tests, local runs).
+/// the configured local budget when there is no real deadline (tests, local runs, the local
+/// emulator's constant).
 pub fn time_budget(settings: &crate::config::WebhookSettings, deadline_ms: Option<u64>) -> Duration {
-    match deadline_ms.filter(|d| *d > 0) {
+    match deadline_ms.filter(|d| *d >= EARLIEST_REAL_DEADLINE_MS) {
         Some(deadline) => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
