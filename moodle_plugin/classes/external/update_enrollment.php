@@ -90,8 +90,11 @@ class update_enrollment extends external_api {
             'results' => new external_multiple_structure(ws::result_structure([
                 'moodle_user_id' => new external_value(PARAM_INT, 'Moodle user id found, 0 when none'),
                 'moodle_course_id' => new external_value(PARAM_INT, 'Course of the class, 0 when none'),
-                'user_tier' => new external_value(PARAM_ALPHA, 'How the user was found: stored, email, username or none'),
-                'enrol_action' => new external_value(PARAM_ALPHAEXT, 'enrolled, unchanged, suspended, unenrolled, kept, notenrolled, user_not_found, course_not_found or none'),
+                'user_tier' => new external_value(PARAM_ALPHA, 'How the user was found: stored, email, username, '
+                    . 'conflict (linked to another student), refused (a site administrator\'s account) or none'),
+                'enrol_action' => new external_value(PARAM_ALPHAEXT, 'enrolled, unchanged, suspended, unenrolled, '
+                    . 'role_removed (the account holds another role in the course: only the student role was taken), kept, '
+                    . 'notenrolled, user_not_found, user_conflict, course_not_found or none'),
                 'errorcode' => new external_value(PARAM_ALPHANUMEXT, 'Error code when status is failed, else empty', VALUE_DEFAULT, ''),
             ], 'Result of one enrolment (status may also be failed, with errorcode)')),
         ]);

@@ -81,6 +81,9 @@ final class dashboard_sync {
                 if ($userid > 0 && !user_resolver::is_active_user($userid)) {
                     // Zoho's Student_Moodle_ID points at no active account: keep what we have rather than store a bad id.
                     $warning = get_string('warningmoodleusermissing', 'local_moodle_zoho_sync', $userid);
+                } else if ($userid > 0 && !user_resolver::is_assignable($userid)) {
+                    // A site administrator's account is never a student's (user_resolver::is_assignable()).
+                    $warning = get_string('warningmoodleuserrefused', 'local_moodle_zoho_sync', $userid);
                 } else if ($userid > 0 && !user_resolver::claim_account($userid, $studentid)) {
                     // One Moodle account, one student: never let a second student's data show on another's "My studies".
                     $warning = get_string('warninglinkconflict', 'local_moodle_zoho_sync', $userid);

@@ -153,6 +153,34 @@ final class enrolment_manager {
     }
 
     /**
+     * Withdraws a student from a course: suspends (or, with $unenrol, removes) the manual enrolment, unless the
+     * account also holds another role in the course.
+     *
+     * Staff, the class teacher and students share the course's manual enrolment, so suspending or removing it would
+     * lock a teacher out of their own course whenever a Zoho student record resolves to the teacher's account (its
+     * academic e-mail or Student_Moodle_ID named them). A withdrawal therefore takes away only the student role from
+     * an account that holds any other role in the course; its enrolment and other roles stay.
+     *
+     * @param int $courseid
+     * @param int $userid
+     * @param string $studentrole shortname of the student role
+     * @param bool $unenrol remove the enrolment instead of suspending it
+     * @return string suspended, unenrolled, unchanged, notenrolled, or role_removed (other roles kept)
+     */
+    public static function withdraw(int $courseid, int $userid, string $studentrole, bool $unenrol): string {
+        global $DB;
+        $roleid = self::role_id($studentrole);
+        $contextid = \context_course::instance($courseid)->id;
+        $otherroles = $DB->record_exists_select('role_assignments',
+            'contextid = :contextid AND userid = :userid AND roleid <> :roleid',
+            ['contextid' => $contextid, 'userid' => $userid, 'roleid' => $roleid]);
+        if ($otherroles) {
+            return self::remove_role($courseid, $userid, $studentrole) ? 'role_removed' : 'unchanged';
+        }
+        return $unenrol ? self::unenrol($courseid, $userid) : self::suspend($courseid, $userid);
+    }
+
+    /**
      * Removes one role of a user in a course (e.g. the previous teacher).
      *
      * @param int $courseid

@@ -84,6 +84,15 @@ final class enrolment_sync {
     }
 
     /**
+     * The shortname of the role students get (setting "studentrole").
+     *
+     * @return string
+     */
+    private static function student_role(): string {
+        return (string) (get_config('local_moodle_zoho_sync', 'studentrole') ?: 'student');
+    }
+
+    /**
      * The course of a class, from the class mapping only (never from a Zoho field of the enrolment).
      *
      * @param \stdClass $class
@@ -138,14 +147,14 @@ final class enrolment_sync {
             return $out;
         }
         $status = \core_text::strtolower(trim((string) $enrolment->enrollment_status));
+        $role = self::student_role();
         if (!empty($enrolment->deleted) || in_array($status, self::SUSPEND, true)) {
-            $out['enrol_action'] = enrolment_manager::suspend($courseid, $userid);
+            $out['enrol_action'] = enrolment_manager::withdraw($courseid, $userid, $role, false);
             $synced = 0;
         } else if (in_array($status, self::KEEP, true)) {
             $out['enrol_action'] = 'kept';
             $synced = (int) $enrolment->synced_to_moodle;
         } else {
-            $role = (string) (get_config('local_moodle_zoho_sync', 'studentrole') ?: 'student');
             $out['enrol_action'] = enrolment_manager::enrol($courseid, $userid, $role);
             $synced = 1;
         }
@@ -183,10 +192,9 @@ final class enrolment_sync {
                     $extra['moodle_user_id'] = (int) $userid;
                     if (!$userid) {
                         $extra['enrol_action'] = $tier === 'conflict' ? 'user_conflict' : 'user_not_found';
-                    } else if (get_config('local_moodle_zoho_sync', 'unenrolondelete')) {
-                        $extra['enrol_action'] = enrolment_manager::unenrol($courseid, $userid);
                     } else {
-                        $extra['enrol_action'] = enrolment_manager::suspend($courseid, $userid);
+                        $extra['enrol_action'] = enrolment_manager::withdraw($courseid, $userid, self::student_role(),
+                            (bool) get_config('local_moodle_zoho_sync', 'unenrolondelete'));
                     }
                 } else {
                     $extra['enrol_action'] = 'course_not_found';

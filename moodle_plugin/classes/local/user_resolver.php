@@ -55,7 +55,23 @@ final class user_resolver {
     }
 
     /**
-     * An active user by e-mail, case-insensitively; null when none or when several accounts share it.
+     * Whether an account may be a Zoho student's or a Zoho teacher's: an active account that is neither the guest
+     * account nor a site administrator.
+     *
+     * Zoho text (academic e-mail, student number, Student_Moodle_ID) chooses the account, and whoever can edit a Zoho
+     * record must not be able to enrol the guest account (every visitor who logs in as guest would then be a
+     * participant of the course) or tie a student's records and enrolments to an administrator's account.
+     *
+     * @param int|null $userid
+     * @return bool
+     */
+    public static function is_assignable(?int $userid): bool {
+        return self::is_active_user($userid) && !is_siteadmin((int) $userid);
+    }
+
+    /**
+     * An active user by e-mail, case-insensitively; null when none or when several accounts share it. Never the
+     * guest account.
      *
      * @param string $email
      * @return int|null
@@ -66,13 +82,15 @@ final class user_resolver {
         if ($email === '') {
             return null;
         }
-        $select = $DB->sql_equal('email', ':email', false) . ' AND deleted = 0 AND suspended = 0 AND mnethostid = :mnethostid';
-        $ids = $DB->get_fieldset_select('user', 'id', $select, ['email' => $email, 'mnethostid' => $CFG->mnet_localhost_id]);
+        $select = $DB->sql_equal('email', ':email', false) . ' AND deleted = 0 AND suspended = 0 AND mnethostid = :mnethostid'
+            . ' AND id <> :guestid';
+        $ids = $DB->get_fieldset_select('user', 'id', $select, ['email' => $email, 'mnethostid' => $CFG->mnet_localhost_id,
+            'guestid' => (int) $CFG->siteguest]);
         return count($ids) === 1 ? (int) reset($ids) : null;
     }
 
     /**
-     * An active user by username (usernames are stored lower-case).
+     * An active user by username (usernames are stored lower-case). Never the guest account.
      *
      * @param string $username
      * @return int|null
@@ -83,8 +101,9 @@ final class user_resolver {
         if ($username === '') {
             return null;
         }
-        $id = $DB->get_field('user', 'id', ['username' => $username, 'deleted' => 0, 'suspended' => 0,
-            'mnethostid' => $CFG->mnet_localhost_id]);
+        $id = $DB->get_field_select('user', 'id', 'username = :username AND deleted = 0 AND suspended = 0'
+            . ' AND mnethostid = :mnethostid AND id <> :guestid', ['username' => $username,
+            'mnethostid' => $CFG->mnet_localhost_id, 'guestid' => (int) $CFG->siteguest]);
         return $id ? (int) $id : null;
     }
 
@@ -103,14 +122,14 @@ final class user_resolver {
 
     /**
      * The Moodle account of a teacher named by Zoho: the one active account whose e-mail is exactly the
-     * academic e-mail (case-insensitively), never a site administrator.
+     * academic e-mail (case-insensitively), never a site administrator or the guest account (is_assignable()).
      *
      * @param string $email the teacher's Academic_Email
      * @return int|null
      */
     public static function teacher_by_email(string $email): ?int {
         $userid = self::by_email($email);
-        if ($userid === null || is_siteadmin($userid)) {
+        if ($userid === null || !self::is_assignable($userid)) {
             return null;
         }
         return $userid;
@@ -123,15 +142,17 @@ final class user_resolver {
      * 2. mdl_user.email = academic_email;
      * 3. mdl_user.username = lower(student_id).
      * A stored link to a deleted or suspended account is dropped and resolved again. A Moodle account is linked to
-     * at most one student: an account another live student holds is refused (tier "conflict").
+     * at most one student: an account another live student holds is refused (tier "conflict"). The guest account and
+     * site administrators are never a student's (is_assignable()): a stored link to one is dropped, and an
+     * administrator's account found by e-mail or username is refused (tier "refused"; the guest is never found).
      *
      * @param \stdClass $student a local_mzi_students row
-     * @return array [int|null userid, string tier: stored|email|username|conflict|none]
+     * @return array [int|null userid, string tier: stored|email|username|conflict|refused|none]
      */
     public static function resolve_student(\stdClass $student): array {
         global $DB;
         $stored = (int) ($student->moodle_user_id ?? 0);
-        if ($stored && self::is_active_user($stored)) {
+        if ($stored && self::is_assignable($stored)) {
             return [$stored, 'stored'];
         }
         if ($stored) {
@@ -146,6 +167,9 @@ final class user_resolver {
         }
         if ($userid === null) {
             return [null, 'none'];
+        }
+        if (!self::is_assignable($userid)) {
+            return [null, 'refused'];
         }
         if (!self::link_student($student, $userid)) {
             return [null, 'conflict'];

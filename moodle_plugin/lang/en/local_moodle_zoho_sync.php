@@ -432,6 +432,7 @@ $string['valuerule_zohoid'] = 'a Zoho id is digits only, at most {$a} of them';
 $string['warningenrolconflict'] = 'The Moodle account found for the student {$a} (by academic e-mail or student number) is linked to another Zoho student, so this student was not enrolled (one Moodle account, one student). Correct the student\'s academic e-mail or number in Zoho, or the other student\'s link.';
 $string['warninglinkconflict'] = 'The Moodle user {$a} is already linked to another Zoho student, so this student was not linked to it (one Moodle account, one student).';
 $string['warningmoodleusermissing'] = 'The Moodle user id {$a} sent from Zoho is not an active account (missing, deleted or suspended) and was ignored.';
+$string['warningmoodleuserrefused'] = 'The Moodle user id {$a} sent from Zoho is a site administrator\'s account, which is never linked to a student; it was ignored.';
 $string['workingdays'] = 'Working days';
 $string['workingdays_desc'] = 'Days on which the feed is expected to be active. Silence on other days is not counted.';
 $string['wscheck'] = 'Web-service set-up';
