@@ -55,6 +55,12 @@ final class btec_sync {
     /**
      * Validates criteria and gives them one global order: all P, then M, then D, contiguous.
      *
+     * A description is Zoho's plain text, stored HTML-escaped: gradingform_btec prints a criterion's description as
+     * HTML, unfiltered, wherever the form is shown (template preview, grading, a student's feedback), so raw text
+     * from a Zoho record would run as script in a teacher's or an administrator's browser. Escaped, it shows exactly
+     * as written in Zoho, and the form's own edit page (which escapes the field once more for its textarea) shows
+     * and saves the same HTML.
+     *
      * @param array $criteria list of ['shortname' => …, 'description' => …]
      * @return array list of ['shortname', 'description', 'sortorder'] in order
      */
@@ -71,7 +77,7 @@ final class btec_sync {
             if (isset($byname[$code])) {
                 throw new sync_exception('duplicatecriterion', $code);
             }
-            $byname[$code] = ['shortname' => $code, 'description' => trim((string) ($criterion['description'] ?? '')),
+            $byname[$code] = ['shortname' => $code, 'description' => s(trim((string) ($criterion['description'] ?? ''))),
                 'level' => strpos('PMD', $m[1]), 'number' => (int) $m[2]];
         }
         uasort($byname, function($a, $b) {

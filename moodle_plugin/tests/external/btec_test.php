@@ -70,6 +70,31 @@ final class btec_test extends \advanced_testcase {
         return $instanceid;
     }
 
+    public function test_html_in_a_criterion_description_never_reaches_the_form_as_markup(): void {
+        global $CFG, $DB, $PAGE;
+        require_once($CFG->dirroot . '/grade/grading/lib.php');
+        require_once($CFG->libdir . '/filelib.php');
+        $this->resetAfterTest();
+        $this->set_sync_user();
+        $text = 'Explain <img src=x onerror=alert(document.cookie)> & compare "A" < \'B\'';
+        $r = $this->call('create_btec_definition', '5398830000033020799', 'Unit 9', '', '2026-01-01T10:00:00Z',
+            [['shortname' => 'P1', 'description' => $text]]);
+        $this->assertSame('created', $r['status']);
+        $stored = $DB->get_field('gradingform_btec_criteria', 'description', ['id' => $r['criteria'][0]['id']]);
+        $this->assertSame(s($text), $stored);
+
+        // gradingform_btec prints the description as HTML: the preview (template picker) shows the text, no element.
+        $PAGE->set_url('/');
+        $PAGE->set_context(\context_system::instance());
+        $html = get_grading_manager((int) $r['areaid'])->get_controller('btec')->render_preview($PAGE);
+        $this->assertStringNotContainsString('<img', $html);
+        $this->assertStringContainsString(s($text), $html);
+
+        // The same text again is unchanged (the stored, escaped form is what is compared).
+        $this->assertSame('unchanged', $this->call('create_btec_definition', '5398830000033020799', 'Unit 9', '',
+            '2026-01-01T10:00:00Z', [['shortname' => 'P1', 'description' => $text]])['status']);
+    }
+
     public function test_order_and_in_place_update(): void {
         global $DB;
         $this->resetAfterTest();
