@@ -22,8 +22,9 @@ defined('MOODLE_INTERNAL') || die();
 require_once(__DIR__ . '/sync_test_helper.php');
 
 /**
- * Accounts a Zoho edit must never reach: the guest account and site administrators as students or teachers, and a
- * teacher's own course access through a student record that resolves to the teacher.
+ * Accounts a Zoho edit must never reach: the guest account and site administrators as students or teachers, a
+ * student as the teacher of a class, and a teacher's own course access through a student record that resolves to the
+ * teacher.
  *
  * @package    local_moodle_zoho_sync
  * @copyright  2026 The college
@@ -87,7 +88,8 @@ final class account_guard_test extends \advanced_testcase {
             'Enrolled, the guest account would let every visitor who logs in as guest into the course.');
 
         // Nor the class teacher, nor a teacher record's account.
-        $r = $this->sclass('7100', ['class_name' => 'G', 'class_short_name' => 'G7100', 'teacher_email' => 'guest@college.edu']);
+        $r = $this->sclass('7100', ['class_name' => 'G', 'class_short_name' => 'G7100',
+            'teacher_email' => 'guest@college.edu']);
         $this->assertSame(['not_found', 0], [$r['teacher_status'], $r['teacher_user_id']]);
         $this->assertSame([], $this->roles((int) $guest->id, $class['course_id']));
         $t = $this->call('sync_teacher', ['zoho_teacher_id' => '7301', 'zoho_modified_time' => '2026-01-01T10:00:00Z',
@@ -128,6 +130,31 @@ final class account_guard_test extends \advanced_testcase {
         $this->assertSame(0, $item['moodle_user_id']);
         $this->assertNull($DB->get_field('local_mzi_students', 'moodle_user_id', ['zoho_student_id' => '7011']));
         $this->assertFalse($DB->record_exists('user_enrolments', ['userid' => $admin->id]));
+    }
+
+    public function test_a_student_is_never_made_the_teacher_of_a_class(): void {
+        $this->resetAfterTest();
+        $this->preventResetByRollback();
+        $this->setAdminUser();
+        $teacher = $this->getDataGenerator()->create_user(['email' => 'tom@college.edu']);
+        $student = $this->getDataGenerator()->create_user(['email' => 'sara@college.edu']);
+        $class = $this->sclass('7130', ['class_name' => 'S', 'class_short_name' => 'S7130',
+            'teacher_email' => 'tom@college.edu'], true);
+        $this->student('7031', '2026-01-01T10:00:00Z', ['academic_email' => 'sara@college.edu']);
+        $this->assertSame('enrolled', $this->enrol('7231', '7031', '7130')['enrol_action']);
+
+        // Zoho's teacher e-mail of the class edited to the student's: the student gets no teacher role, the teacher
+        // keeps theirs.
+        $r = $this->call('create_class', ['zoho_class_id' => '7130', 'zoho_modified_time' => '2026-01-02T10:00:00Z',
+            'teacher_email' => 'sara@college.edu'], false, 0, 0);
+        $this->assertSame(['not_found', 0, false], [$r['teacher_status'], $r['teacher_user_id'],
+            $r['previous_teacher_removed']]);
+        $this->assertSame(['student'], $this->roles((int) $student->id, $class['course_id']));
+        $this->assertSame(['editingteacher'], $this->roles((int) $teacher->id, $class['course_id']));
+        // The teacher record of Zoho is not linked to the student's account either.
+        $t = $this->call('sync_teacher', ['zoho_teacher_id' => '7331', 'zoho_modified_time' => '2026-01-01T10:00:00Z',
+            'academic_email' => 'sara@college.edu']);
+        $this->assertSame(0, $t['moodle_user_id']);
     }
 
     public function test_a_withdrawal_never_locks_the_class_teacher_out_of_the_course(): void {

@@ -122,14 +122,18 @@ final class user_resolver {
 
     /**
      * The Moodle account of a teacher named by Zoho: the one active account whose e-mail is exactly the
-     * academic e-mail (case-insensitively), never a site administrator or the guest account (is_assignable()).
+     * academic e-mail (case-insensitively), never a site administrator or the guest account (is_assignable()), and
+     * never the account of a live Zoho student: a class's teacher e-mail edited to a student's address would
+     * otherwise make that student the editing teacher of the class, with the classmates' grades and submissions.
      *
      * @param string $email the teacher's Academic_Email
      * @return int|null
      */
     public static function teacher_by_email(string $email): ?int {
+        global $DB;
         $userid = self::by_email($email);
-        if ($userid === null || !self::is_assignable($userid)) {
+        if ($userid === null || !self::is_assignable($userid)
+                || $DB->record_exists('local_mzi_students', ['moodle_user_id' => $userid, 'deleted' => 0])) {
             return null;
         }
         return $userid;
