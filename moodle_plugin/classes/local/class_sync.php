@@ -103,6 +103,10 @@ final class class_sync {
             return ['status' => 'stale', 'id' => (int) $class->id, 'extra' => $extra];
         }
         $status = $r['status'];
+        // A grade may arrive before its class (submit_grade stores it with class_id NULL and its zoho_class_id): link
+        // such grades now, or they would show without their class until Zoho sends each grade again.
+        $DB->set_field_select('local_mzi_grades', 'class_id', (int) $class->id, 'class_id IS NULL AND zoho_class_id = :zohoid',
+            ['zohoid' => $zohoid]);
 
         $course = self::find_course($class, $expectedcourseid);
         if ($course) {
