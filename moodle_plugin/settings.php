@@ -37,6 +37,9 @@ if ($hassiteconfig) {
         new lang_string('allowedroles', 'local_moodle_zoho_sync'),
         new lang_string('allowedroles_desc', 'local_moodle_zoho_sync'),
         \local_moodle_zoho_sync\local\role_policy::DEFAULT_ALLOWED, PARAM_TEXT));
+    $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/coursecategories',
+        new lang_string('coursecategories', 'local_moodle_zoho_sync'),
+        new lang_string('coursecategories_desc', 'local_moodle_zoho_sync'), '', PARAM_SEQUENCE));
     $settings->add(new admin_setting_configtext('local_moodle_zoho_sync/adoptcategories',
         new lang_string('adoptcategories', 'local_moodle_zoho_sync'),
         new lang_string('adoptcategories_desc', 'local_moodle_zoho_sync'), '', PARAM_SEQUENCE));

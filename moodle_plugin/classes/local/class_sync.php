@@ -68,13 +68,24 @@ final class class_sync {
             if ($categoryid > 0 && !$DB->record_exists('course_categories', ['id' => $categoryid])) {
                 throw new sync_exception('categorymissing', $categoryid);
             }
+            $warning = '';
+            if ($categoryid > 0 && !course_policy::category_allowed($categoryid)) {
+                // Not a category of the sync: the course stays where it is (a new one goes to the default category),
+                // and the class and its enrolments are still synced.
+                $warning = get_string('warningcategorynotallowed', 'local_moodle_zoho_sync', $categoryid);
+                $categoryid = 0;
+            }
             // ws::run holds the class's lock. Welcome messages of the staff and teacher enrolments are sent after the
             // commit; their failure must not turn the committed course and class row into an error.
             $result = committed_transaction::run(function() use ($zohoid, $data, $modified, $input, $createcourse,
                     $expectedcourseid, $categoryid) {
                 return self::apply($zohoid, $data, $modified, $input, $createcourse, $expectedcourseid, $categoryid);
             });
-            return ws::result('class', $zohoid, $result['status'], $result['id'], $result['extra']);
+            $out = ws::result('class', $zohoid, $result['status'], $result['id'], $result['extra']);
+            if ($warning !== '') {
+                $out['message'] .= ' ' . $warning;
+            }
+            return $out;
         });
     }
 
@@ -272,7 +283,7 @@ final class class_sync {
      *
      * @return int
      */
-    private static function default_category(): int {
+    public static function default_category(): int {
         global $DB;
         $id = (int) get_config('local_moodle_zoho_sync', 'defaultcategory');
         if ($id > 0 && $DB->record_exists('course_categories', ['id' => $id])) {

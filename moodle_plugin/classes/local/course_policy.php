@@ -90,6 +90,47 @@ final class course_policy {
     }
 
     /**
+     * Whether the sync may place a course in a category (Zoho's programme MoodleID names it).
+     *
+     * A course's category decides who else reaches it (roles given in the category and its parents) and whether
+     * students see it (a hidden category hides it), so a Zoho record must not choose any category of the site. Allowed
+     * are the categories listed in the setting "coursecategories", the default category of new courses, and the
+     * categories that already hold a course of the sync (made for a class, or adopted), each with its subcategories:
+     * a site keeps placing courses where it does today, and a category new to the sync needs an administrator.
+     *
+     * @param int $categoryid
+     * @return bool
+     */
+    public static function category_allowed(int $categoryid): bool {
+        global $DB;
+        $path = $DB->get_field('course_categories', 'path', ['id' => $categoryid]);
+        if ($path === false) {
+            return false;
+        }
+        $ancestors = array_map('intval', array_filter(explode('/', (string) $path), 'strlen'));
+        return (bool) array_intersect($ancestors, self::placement_categories());
+    }
+
+    /**
+     * The categories of category_allowed(), without their subcategories.
+     *
+     * @return int[]
+     */
+    public static function placement_categories(): array {
+        global $DB;
+        $text = (string) get_config('local_moodle_zoho_sync', 'coursecategories');
+        $ids = array_map('intval', preg_split('/[\s,]+/', $text));
+        $ids[] = class_sync::default_category();
+        $inuse = $DB->get_fieldset_sql('SELECT DISTINCT category FROM {course} WHERE ' . $DB->sql_like('idnumber', ':prefix'),
+            ['prefix' => $DB->sql_like_escape(class_sync::IDNUMBER_PREFIX) . '%']);
+        $adopted = $DB->get_fieldset_sql('SELECT DISTINCT c.category
+                                            FROM {course} c
+                                            JOIN {' . self::ADOPTIONS . '} a ON a.courseid = c.id');
+        $ids = array_merge($ids, array_map('intval', $inuse), array_map('intval', $adopted));
+        return array_values(array_unique(array_filter($ids, fn($id) => $id > 0)));
+    }
+
+    /**
      * Why a course cannot be adopted for a class, or null when it can.
      *
      * @param \stdClass $course

@@ -62,6 +62,8 @@ final class class_test extends \advanced_testcase {
         $this->set_sync_user();
         $cat = $this->getDataGenerator()->create_category();
         $cat2 = $this->getDataGenerator()->create_category();
+        // Categories of the sync (course_policy::category_allowed()), as an administrator lists the programmes' ones.
+        set_config('coursecategories', "{$cat->id},{$cat2->id}", 'local_moodle_zoho_sync');
         $fields = ['class_name' => 'Networking L5', 'class_short_name' => 'NET5-T1', 'class_status' => 'Pending'];
 
         // Not active: local only.
