@@ -125,7 +125,7 @@ final class course_policy {
             ['prefix' => $DB->sql_like_escape(class_sync::IDNUMBER_PREFIX) . '%']);
         $adopted = $DB->get_fieldset_sql('SELECT DISTINCT c.category
                                             FROM {course} c
-                                            JOIN {' . self::ADOPTIONS . '} a ON a.courseid = c.id');
+                                            JOIN {local_mzi_course_adoptions} a ON a.courseid = c.id');
         $ids = array_merge($ids, array_map('intval', $inuse), array_map('intval', $adopted));
         return array_values(array_unique(array_filter($ids, fn($id) => $id > 0)));
     }
