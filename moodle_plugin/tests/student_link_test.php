@@ -60,10 +60,12 @@ final class student_link_test extends \advanced_testcase {
         $this->setAdminUser();
         $ana = $this->getDataGenerator()->create_user(['email' => 'ana@college.edu']);
         $this->assertSame((int) $ana->id, $this->student('5001', '2026-01-01T10:00:00Z',
-            ['moodle_user_id' => $ana->id])['moodle_user_id']);
+            ['moodle_user_id' => $ana->id, 'academic_email' => 'ana@college.edu'])['moodle_user_id']);
 
-        // Zoho's Student_Moodle_ID of another student names the same account: refused with a warning.
-        $r = $this->student('5002', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'first_name' => 'Ben']);
+        // Zoho's Student_Moodle_ID of another student names the same account (and its academic e-mail matches it):
+        // refused with a warning.
+        $r = $this->student('5002', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'first_name' => 'Ben',
+            'academic_email' => 'ana@college.edu']);
         $this->assertSame('created', $r['status']);
         $this->assertSame(0, $r['moodle_user_id']);
         $this->assertStringContainsString(get_string('warninglinkconflict', 'local_moodle_zoho_sync', $ana->id), $r['message']);
@@ -86,11 +88,11 @@ final class student_link_test extends \advanced_testcase {
     public function test_a_link_of_a_deleted_student_is_released_for_the_new_record(): void {
         $this->resetAfterTest();
         $this->setAdminUser();
-        $ana = $this->getDataGenerator()->create_user();
-        $this->student('5003', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id]);
+        $ana = $this->getDataGenerator()->create_user(['email' => 'ana@college.edu']);
+        $this->student('5003', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'academic_email' => 'ana@college.edu']);
         $this->call('delete_student', '5003');
         $this->assertSame((int) $ana->id, $this->student('5004', '2026-01-01T10:00:00Z',
-            ['moodle_user_id' => $ana->id])['moodle_user_id']);
+            ['moodle_user_id' => $ana->id, 'academic_email' => 'ana@college.edu'])['moodle_user_id']);
     }
 
     public function test_a_stale_link_is_resolved_again(): void {
@@ -98,7 +100,8 @@ final class student_link_test extends \advanced_testcase {
         $this->resetAfterTest();
         $this->setAdminUser();
         $old = $this->getDataGenerator()->create_user(['email' => 'old@college.edu']);
-        $this->student('5005', '2026-01-01T10:00:00Z', ['moodle_user_id' => $old->id, 'academic_email' => 'lina@college.edu']);
+        $this->student('5005', '2026-01-01T10:00:00Z', ['moodle_user_id' => $old->id, 'academic_email' => 'old@college.edu']);
+        $this->student('5005', '2026-01-02T10:00:00Z', ['academic_email' => 'lina@college.edu']);
         $class = $this->sclass('5101', ['class_name' => 'C', 'class_short_name' => 'C5101'], true);
 
         // The linked account is suspended; the student's academic e-mail now belongs to an active account.
@@ -123,10 +126,14 @@ final class student_link_test extends \advanced_testcase {
         $this->setAdminUser();
         $ana = $this->getDataGenerator()->create_user(['email' => 'ana@college.edu']);
         $ben = $this->getDataGenerator()->create_user(['email' => 'ben@college.edu']);
-        $this->student('5006', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'first_name' => 'Ana']);
-        $this->student('5007', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ben->id, 'first_name' => 'Ben']);
-        // A third Zoho student that claims Ana's account (Student_Moodle_ID typo) with a registration of its own.
-        $this->student('5008', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'first_name' => 'Intruder']);
+        $this->student('5006', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'first_name' => 'Ana',
+            'academic_email' => 'ana@college.edu']);
+        $this->student('5007', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ben->id, 'first_name' => 'Ben',
+            'academic_email' => 'ben@college.edu']);
+        // A third Zoho student that claims Ana's account (Student_Moodle_ID and academic e-mail both copied from Ana's
+        // record) with a registration of its own.
+        $this->student('5008', '2026-01-01T10:00:00Z', ['moodle_user_id' => $ana->id, 'first_name' => 'Intruder',
+            'academic_email' => 'ana@college.edu']);
         foreach (['5006' => 'Ana programme', '5007' => 'Ben programme', '5008' => 'Intruder programme'] as $sid => $program) {
             $this->call('create_registration', ['zoho_registration_id' => '6' . substr($sid, 1),
                 'zoho_modified_time' => '2026-01-01T10:00:00Z', 'zoho_student_id' => $sid, 'program_name' => $program]);

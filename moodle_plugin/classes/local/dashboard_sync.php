@@ -77,13 +77,27 @@ final class dashboard_sync {
             $warning = '';
             if (array_key_exists('moodle_user_id', $input)) {
                 $userid = (int) $input['moodle_user_id'];
-                $studentid = (int) $DB->get_field('local_mzi_students', 'id', ['zoho_student_id' => $zohoid]);
+                $stored = $DB->get_record('local_mzi_students', ['zoho_student_id' => $zohoid],
+                    'id, student_id, academic_email, moodle_user_id');
+                $studentid = (int) ($stored->id ?? 0);
+                // The student as this call leaves it: what it sends, else what is stored.
+                $facts = (object) [
+                    'academic_email' => $data['academic_email'] ?? ($stored->academic_email ?? ''),
+                    'student_id' => $data['student_id'] ?? ($stored->student_id ?? ''),
+                ];
                 if ($userid > 0 && !user_resolver::is_active_user($userid)) {
                     // Zoho's Student_Moodle_ID points at no active account: keep what we have rather than store a bad id.
                     $warning = get_string('warningmoodleusermissing', 'local_moodle_zoho_sync', $userid);
                 } else if ($userid > 0 && !user_resolver::is_assignable($userid)) {
                     // A site administrator's account is never a student's (user_resolver::is_assignable()).
                     $warning = get_string('warningmoodleuserrefused', 'local_moodle_zoho_sync', $userid);
+                } else if ($userid > 0 && !user_resolver::account_matches_student($userid, $facts)) {
+                    // Whoever edits a Zoho student must not be able to hand that student's payments and grades to an
+                    // unrelated person's account: the id is trusted no further than the resolver's own tiers (academic
+                    // e-mail, student number). An earlier link stays (see user_resolver::account_matches_student()).
+                    $kept = $stored && (int) ($stored->moodle_user_id ?? 0) === $userid;
+                    $warning = get_string($kept ? 'warningmoodleusermismatchkept' : 'warningmoodleusermismatch',
+                        'local_moodle_zoho_sync', $userid);
                 } else if ($userid > 0 && !user_resolver::claim_account($userid, $studentid)) {
                     // One Moodle account, one student: never let a second student's data show on another's "My studies".
                     $warning = get_string('warninglinkconflict', 'local_moodle_zoho_sync', $userid);

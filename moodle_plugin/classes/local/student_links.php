@@ -75,10 +75,7 @@ final class student_links {
      * @return bool
      */
     private static function matches(\stdClass $row, \stdClass $user): bool {
-        $email = \core_text::strtolower(trim((string) $row->academic_email));
-        $number = \core_text::strtolower(trim((string) $row->student_id));
-        return ($email !== '' && $email === \core_text::strtolower(trim((string) $user->email)))
-            || ($number !== '' && $number === (string) $user->username);
+        return user_resolver::describes_account($row, $user);
     }
 
     /**

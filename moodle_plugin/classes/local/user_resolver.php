@@ -70,6 +70,38 @@ final class user_resolver {
     }
 
     /**
+     * Whether an account is the student's by the facts the resolver's tiers use: its e-mail is the student's academic
+     * e-mail (case-insensitively) or its username is the lower-cased student number.
+     *
+     * @param \stdClass $student with academic_email and student_id (either may be empty)
+     * @param \stdClass $user with email and username
+     * @return bool
+     */
+    public static function describes_account(\stdClass $student, \stdClass $user): bool {
+        $email = \core_text::strtolower(trim((string) ($student->academic_email ?? '')));
+        $number = \core_text::strtolower(trim((string) ($student->student_id ?? '')));
+        return ($email !== '' && $email === \core_text::strtolower(trim((string) $user->email)))
+            || ($number !== '' && $number === (string) $user->username);
+    }
+
+    /**
+     * Whether Zoho's Student_Moodle_ID may link a student to an account: only when the account is the student's by
+     * describes_account(). The id alone is typed by hand in Zoho; accepted blindly, a typo or a malicious edit showed
+     * one student's registrations, payments and grades on an unrelated person's "My studies" and enrolled that person.
+     * A link stored earlier (by the resolver, or by Student_Moodle_ID before this rule) is not undone here: tier 1 of
+     * resolve_student() keeps it, and update_student() reports it with warningmoodleusermismatchkept.
+     *
+     * @param int $userid
+     * @param \stdClass $student academic_email and student_id as the student will be stored
+     * @return bool
+     */
+    public static function account_matches_student(int $userid, \stdClass $student): bool {
+        global $DB;
+        $user = $DB->get_record('user', ['id' => $userid, 'deleted' => 0], 'id, email, username');
+        return $user && self::describes_account($student, $user);
+    }
+
+    /**
      * An active user by e-mail, case-insensitively; null when none or when several accounts share it. Never the
      * guest account.
      *

@@ -78,8 +78,9 @@ final class student_test extends \advanced_testcase {
         global $DB;
         $this->resetAfterTest();
         $this->setAdminUser();
-        $user = $this->getDataGenerator()->create_user();
-        $r = $this->student('101', '2026-01-01T10:00:00Z', ['moodle_user_id' => $user->id]);
+        $user = $this->getDataGenerator()->create_user(['email' => 's101@college.edu']);
+        $r = $this->student('101', '2026-01-01T10:00:00Z', ['moodle_user_id' => $user->id,
+            'academic_email' => 's101@college.edu']);
         $this->assertSame((int) $user->id, $r['moodle_user_id']);
         $r = $this->student('101', '2026-01-02T10:00:00Z', ['moodle_user_id' => 999999]);
         $this->assertSame((int) $user->id, $r['moodle_user_id']);
