@@ -103,8 +103,8 @@ final class student_moodle_id_test extends \advanced_testcase {
 
         // Someone edits Ana's Zoho record: Student_Moodle_ID = Ben's account, which no student holds yet.
         $r = $this->student('5501', '2026-01-02T10:00:00Z', ['moodle_user_id' => $benaccount->id]);
-        $this->assertSame('unchanged', $r['status']);
         $this->assertSame(0, $r['moodle_user_id'], 'Ben\'s account is not Ana\'s: neither her e-mail nor her number.');
+        $this->assertSame('unchanged', $r['status'], 'Nothing else was sent, so nothing was written.');
         $this->assertStringContainsString(get_string('warningmoodleusermismatch', 'local_moodle_zoho_sync',
             $benaccount->id), $r['message']);
         $this->assertFalse($DB->record_exists('local_mzi_students', ['moodle_user_id' => $benaccount->id]));

@@ -68,10 +68,10 @@ final class enrollment_test extends \advanced_testcase {
         $this->resetAfterTest();
         $this->set_sync_user();
         $gen = $this->getDataGenerator();
-        $stored = $gen->create_user();
+        $stored = $gen->create_user(['email' => 'a@college.edu']);
         $byemail = $gen->create_user(['email' => 'b@college.edu']);
         $byusername = $gen->create_user(['username' => 's003']);
-        $this->student('1001', '2026-01-01T10:00:00Z', ['moodle_user_id' => $stored->id]);
+        $this->student('1001', '2026-01-01T10:00:00Z', ['moodle_user_id' => $stored->id, 'academic_email' => 'a@college.edu']);
         $this->student('1002', '2026-01-01T10:00:00Z', ['academic_email' => 'B@college.edu']);
         $this->student('1003', '2026-01-01T10:00:00Z', ['student_id' => 'S003']);
         $this->student('1004', '2026-01-01T10:00:00Z', ['student_id' => 'nobody']);
