@@ -11,6 +11,12 @@
 //! - A grade that arrives before its class stayed without its class for good (`class_id` empty
 //!   until Zoho sent that grade again): the class's arrival now links it.
 //!
+//! - Zoho's `Student_Moodle_ID` linked any active, unlinked, non-admin account to the student
+//!   (finding N1): that person then saw the student's payments and grades in "My studies". The id
+//!   is now accepted only for an account that is the student's (e-mail = academic e-mail, or
+//!   username = student number). The only account the sync token can name without creating one is
+//!   its own, so the token's account stands in for "another person".
+//!
 //! The teacher lock-out of the same review (a withdrawn student record that resolves to the class
 //! teacher suspended the teacher's enrolment) needs a second account with a known e-mail, which the
 //! sync token cannot create: it is covered by `moodle_plugin/tests/account_guard_test.php`.
@@ -134,4 +140,52 @@ async fn live_a_grade_sent_before_its_class_is_linked_when_the_class_arrives() {
         .expect("the plugin answers the stale grade");
     assert_eq!(stale["status"], "stale", "{stale}");
     assert_eq!(stale["class_id"].as_i64(), Some(class_row), "the grade is linked to its class: {stale}");
+}
+
+/// Stores a student with `Student_Moodle_ID` = `userid`, then soft-deletes it (which releases any
+/// link it got, so a failed run leaves no link behind); the answer of the store.
+async fn store_then_delete(app: &App, student: &str, fields: Value) -> Value {
+    let mut record = json!({"zoho_student_id": student, "zoho_modified_time": now_iso(), "first_name": "Link"});
+    record.as_object_mut().expect("an object").extend(fields.as_object().expect("an object").clone());
+    let stored: Value =
+        app.moodle.call("local_mzi_update_student", &json!({"student": record})).await.expect("the plugin answers");
+    let _: Value = app
+        .moodle
+        .call("local_mzi_delete_student", &json!({"zoho_student_id": student}))
+        .await
+        .expect("the plugin deletes the student");
+    stored
+}
+
+#[tokio::test]
+#[ignore = "live: needs MOODLE_URL and MOODLE_TOKEN (a Moodle 4.5 with the plugin)"]
+async fn live_a_student_moodle_id_never_links_an_account_that_is_not_the_students() {
+    let (url, token) = testkit::live_moodle();
+    let run = run_digits();
+    let app = App::new(testkit::live_settings(&url, &token, "http://127.0.0.1:9"));
+    let me: Value = app.moodle.call("core_webservice_get_site_info", &json!({})).await.expect("site info");
+    let (userid, username) = (me["userid"].as_i64().expect("userid"), me["username"].as_str().expect("username"));
+
+    // Someone types the token account's id into a student whose e-mail and number are not its own.
+    let foreign = store_then_delete(
+        &app,
+        &zoho_id(81, run),
+        json!({"student_id": format!("N1-{run}"), "academic_email": format!("n1.{run}@college.example.com"),
+            "moodle_user_id": userid}),
+    )
+    .await;
+    assert_eq!(foreign["moodle_user_id"], 0, "an unrelated account is never linked: {foreign}");
+    assert!(
+        foreign["message"].as_str().unwrap_or("").contains("Student_Moodle_ID"),
+        "the answer says the id was ignored because it is not the student's: {foreign}"
+    );
+
+    // The same id for a student whose number is the account's username (any case) is linked.
+    let own = store_then_delete(
+        &app,
+        &zoho_id(82, run),
+        json!({"student_id": username.to_uppercase(), "moodle_user_id": userid}),
+    )
+    .await;
+    assert_eq!(own["moodle_user_id"].as_i64(), Some(userid), "the student's own account is linked: {own}");
 }
