@@ -59,6 +59,13 @@ pub struct SystemRootsVerifier {
     loaded: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
 }
 
+/// With the aws-lc-rs provider the client uses.
+impl Default for SystemRootsVerifier {
+    fn default() -> Self {
+        Self::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    }
+}
+
 impl SystemRootsVerifier {
     pub fn new(provider: Arc<CryptoProvider>) -> Self {
         Self { provider, loaded: OnceLock::new() }
@@ -155,6 +162,36 @@ mod tests {
         assert!(lazy.is_loaded());
     }
 
+    /// Through the client itself: an HTTPS server whose certificate chains to no trusted root is
+    /// refused at the handshake (the preconfigured TLS is in use and verifies), and the refusal
+    /// is a connection error, as before.
+    #[tokio::test]
+    async fn the_client_refuses_an_untrusted_server() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let server = std::thread::spawn(move || {
+            let key = rustls::pki_types::PrivateKeyDer::try_from(SELF_SIGNED_KEY.to_vec()).expect("key");
+            let config = rustls::ServerConfig::builder_with_provider(provider())
+                .with_protocol_versions(rustls::ALL_VERSIONS)
+                .expect("versions")
+                .with_no_client_auth()
+                .with_single_cert(vec![CertificateDer::from(SELF_SIGNED.to_vec())], key)
+                .expect("server config");
+            let (mut socket, _) = listener.accept().expect("accept");
+            let mut tls = rustls::ServerConnection::new(Arc::new(config)).expect("connection");
+            // The client aborts the handshake with an alert: the server sees an error, never a request.
+            let handshake = tls.complete_io(&mut socket);
+            handshake.is_err() || tls.is_handshaking()
+        });
+        let error = client().get(format!("https://127.0.0.1:{port}/")).send().await.expect_err("must be refused");
+        assert!(error.is_connect(), "{error:?}");
+        let chain = format!("{error:?}");
+        assert!(chain.contains("InvalidCertificate"), "{chain}");
+        assert!(server.join().expect("server thread"), "the server must not have completed a handshake");
+    }
+
     /// `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=example.com -days 36500 -nodes -outform DER`
     const SELF_SIGNED: &[u8] = include_bytes!("http/self_signed.der");
+    /// Its key (PKCS#8), made for this test only and protecting nothing.
+    const SELF_SIGNED_KEY: &[u8] = include_bytes!("http/self_signed.key.der");
 }
