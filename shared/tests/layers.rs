@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 /// below it. A unit is a module path; a file belongs to the longest unit its module path starts
 /// with, so `webhook::endpoint` is a leaf while the rest of `webhook` is the edge.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("leaves", &["ids", "secret", "retry", "error_text", "telemetry", "decision", "outcome", "webhook::endpoint"]),
+    (
+        "leaves",
+        &["ids", "secret", "retry", "error_text", "telemetry", "decision", "outcome", "webhook::endpoint", "http"],
+    ),
     ("clients", &["moodle", "zoho"]),
     ("domain", &["error", "sync"]),
     ("edge", &["capture", "config", "app", "webhook"]),
