@@ -21,19 +21,15 @@ pub struct App {
 
 impl App {
     /// Builds the clients from validated settings. One `reqwest::Client` (one connection pool)
-    /// serves both Moodle and Zoho for the life of the process.
+    /// serves both Moodle and Zoho for the life of the process; its TLS trust store is loaded on
+    /// the first HTTPS handshake ([`crate::http`]).
     pub fn new(settings: Settings) -> Arc<Self> {
         Self::with_failure_sink(settings, None)
     }
 
     /// As [`App::new`], with failed webhooks kept in `failure_sink` (tests inject a spool here).
     pub fn with_failure_sink(settings: Settings, failure_sink: Option<Arc<dyn FailureSink>>) -> Arc<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .pool_idle_timeout(std::time::Duration::from_secs(60))
-            .user_agent(concat!("moodle-zoho-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client has a static, valid configuration");
+        let http = crate::http::client();
         let moodle = MoodleClient::new(http.clone(), settings.moodle.target.clone(), settings.moodle.timeout);
         let zoho = ZohoClient::new(http, settings.zoho.clone());
         let context = Context { moodle, zoho, college_utc_offset_minutes: settings.college_utc_offset_minutes };

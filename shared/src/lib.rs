@@ -9,6 +9,7 @@ pub mod config;
 pub mod decision;
 pub mod error;
 pub mod error_text;
+pub mod http;
 pub mod ids;
 pub mod moodle;
 pub mod outcome;

@@ -15,7 +15,18 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "leaves",
-        &["ids", "secret", "base_url", "retry", "error_text", "telemetry", "decision", "outcome", "webhook::endpoint"],
+        &[
+            "ids",
+            "secret",
+            "base_url",
+            "retry",
+            "error_text",
+            "telemetry",
+            "decision",
+            "outcome",
+            "webhook::endpoint",
+            "http",
+        ],
     ),
     ("clients", &["moodle", "zoho"]),
     ("domain", &["error", "sync"]),

@@ -10,6 +10,9 @@
 # Environment: CARGO_TARGET_DIR (default target/) — a separate one keeps release builds away
 # from everyone's debug builds; BENCH_STARTS (30), BENCH_ITERATIONS (1000), BENCH_BACKFILL (500);
 # MOODLE_URL and MOODLE_TOKEN add a live Moodle to the backfill table (BENCH_LIVE_BACKFILL, 100).
+# BENCH_ONLY=cold,critical prints only those tables (size, cold, ssm, first, rss, handler,
+# breakdown, calls, critical, backfill); BENCH_CASES="student_updated;2000 enrolments" keeps only
+# the in-process rows whose label contains one of the `;`-separated parts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -35,4 +38,5 @@ fi
     --iterations "${BENCH_ITERATIONS:-1000}" \
     --backfill "${BENCH_BACKFILL:-500}" \
     --live-backfill "${BENCH_LIVE_BACKFILL:-100}" \
+    ${BENCH_ONLY:+--only "$BENCH_ONLY"} \
     "${moto[@]}"

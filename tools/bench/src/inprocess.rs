@@ -75,6 +75,7 @@ fn quiet_production_logging() {
         .try_init();
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     upstream_rt: &tokio::runtime::Runtime,
     root: &Path,
@@ -83,6 +84,7 @@ pub fn run(
     iterations: usize,
     backfill: usize,
     live_backfill: usize,
+    only: &crate::Sections,
 ) {
     let _ = upstream_rt;
     quiet_production_logging();
@@ -116,8 +118,16 @@ pub fn run(
         ));
     }
 
+    // BENCH_CASES="student_updated;2000 enrolments" keeps only the cases whose label contains
+    // one of the `;`-separated parts (to re-measure one row on a loaded machine).
+    if let Ok(filter) = std::env::var("BENCH_CASES") {
+        let parts: Vec<&str> = filter.split(';').map(str::trim).filter(|p| !p.is_empty()).collect();
+        cases.retain(|(_, _, label)| parts.iter().any(|p| label.contains(p)));
+    }
+
     // Warm up: the token is minted once, connections are open, as in a warm container.
     for (endpoint, id, _) in &cases {
+        let _gone = DeletedInZoho::new(sim, *endpoint, id);
         let event = webhook_event(root, *endpoint, id);
         for _ in 0..3 {
             let status = rt.block_on(invoke(&app, *endpoint, &event));
@@ -149,89 +159,125 @@ pub fn run(
         ),
     ));
 
-    println!("\n## Handler overhead (warm, in process; Zoho and Moodle answer instantly on loopback)\n");
-    println!(
-        "CPU = the handler thread's CPU time per invocation (network waits excluded); wall = elapsed time with the loopback upstreams. \
+    if only.wants("handler") {
+        println!("\n## Handler overhead (warm, in process; Zoho and Moodle answer instantly on loopback)\n");
+        println!(
+            "CPU = the handler thread's CPU time per invocation (network waits excluded); wall = elapsed time with the loopback upstreams. \
          Floor = the same event through `floor::RecordFloor` (parse the event and body, one Zoho GET of the record when the endpoint reads one, the same Moodle form body posted, both answers checked, a response serialised), run alternately with the handler. \
          The class of 2,000 is divided by `floor::ClassFloor` ({} COQL pages decoded into typed borrowed rows, the form bodies written into one reused buffer, no HTTP).\n",
-        class_floor.page_count()
-    );
-    println!(
-        "| endpoint | function | runs | CPU median | **CPU p99** | floor CPU median | floor CPU p99 | **÷ floor** | wall median | wall p99 | budget |"
-    );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    let mut class_floor_body = String::new();
-    for (endpoint, id, label) in &cases {
-        let event = webhook_event(root, *endpoint, id);
-        let size = if *endpoint == Endpoint::ClassUpdated { label_size(label) } else { 1 };
-        let runs = match size {
-            0..=1 => iterations,
-            2..=99 => iterations / 2,
-            100..=999 => (iterations / 10).max(30),
-            _ => (iterations / 10).max(30),
-        };
-        // What the floor of this endpoint does: its Zoho read (if any) and its Moodle body.
-        let (_, calls) = measure_calls(&rt, &app, sim, moodle, *endpoint, &event);
-        let zoho_get = calls.get > 0;
-        let moodle_body = if calls.moodle_total() > 0 { moodle.last_body() } else { None };
-        let single = *endpoint != Endpoint::ClassUpdated;
-        let class_2000 = *endpoint == Endpoint::ClassUpdated && size == 2000;
-        let mut cpu = Vec::with_capacity(runs);
-        let mut wall = Vec::with_capacity(runs);
-        let mut floor_cpu = Vec::with_capacity(runs);
-        let mut failures = 0;
-        for _ in 0..runs {
-            let c0 = thread_cpu();
-            let w0 = Instant::now();
-            let status = rt.block_on(invoke(&app, *endpoint, &event));
-            wall.push(w0.elapsed());
-            cpu.push(thread_cpu().saturating_sub(c0));
-            if status != 200 {
-                failures += 1;
-            }
-            if single {
-                let c0 = thread_cpu();
-                std::hint::black_box(rt.block_on(floor.invoke(&event, zoho_get, moodle_body.as_ref())));
-                floor_cpu.push(thread_cpu().saturating_sub(c0));
-            } else if class_2000 {
-                let c0 = thread_cpu();
-                std::hint::black_box(class_floor.run(upstream::MOODLE_TOKEN, &mut class_floor_body));
-                floor_cpu.push(thread_cpu().saturating_sub(c0));
-            }
-        }
-        let cpu = Summary::of(cpu);
-        let wall = Summary::of(wall);
-        let floor_summary = (!floor_cpu.is_empty()).then(|| Summary::of(floor_cpu));
-        // The budgets: a single-record webhook at p99, the class of 2,000 at the median.
-        let (ratio, budget) = match (single, class_2000, floor_summary) {
-            (true, _, Some(f)) => {
-                let r = cpu.p99.as_secs_f64() / f.p99.as_secs_f64().max(1e-9);
-                (Some(r), format!("≤ 1.5× at p99: {}", verdict(failures == 0 && r <= 1.5)))
-            }
-            (_, true, Some(f)) => {
-                let r = cpu.median.as_secs_f64() / f.median.as_secs_f64().max(1e-9);
-                (Some(r), format!("≤ 1.5× at the median: {}", verdict(failures == 0 && r <= 1.5)))
-            }
-            _ => (None, "(for information)".to_owned()),
-        };
-        let failed = if failures > 0 { format!(" ({failures} answers not 200)") } else { String::new() };
-        println!(
-            "| {label} | {} | {runs} | {:.3} ms | **{:.3} ms** | {} | {} | **{}** | {:.3} ms | {:.3} ms | {budget}{failed} |",
-            endpoint.function().name(),
-            ms(cpu.median),
-            ms(cpu.p99),
-            floor_summary.map(|f| format!("{:.3} ms", ms(f.median))).unwrap_or_else(|| "–".into()),
-            floor_summary.map(|f| format!("{:.3} ms", ms(f.p99))).unwrap_or_else(|| "–".into()),
-            ratio.map(|r| format!("{r:.2}×")).unwrap_or_else(|| "–".into()),
-            ms(wall.median),
-            ms(wall.p99),
+            class_floor.page_count()
         );
+        println!(
+            "| endpoint | function | runs | CPU median | **CPU p99** | floor CPU median | floor CPU p99 | **÷ floor** | wall median | wall p99 | budget |"
+        );
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        let mut class_floor_body = String::new();
+        for (endpoint, id, label) in &cases {
+            let _gone = DeletedInZoho::new(sim, *endpoint, id);
+            let event = webhook_event(root, *endpoint, id);
+            let size = if *endpoint == Endpoint::ClassUpdated { label_size(label) } else { 1 };
+            let runs = match size {
+                0..=1 => iterations,
+                2..=99 => iterations / 2,
+                100..=999 => (iterations / 10).max(30),
+                _ => (iterations / 10).max(30),
+            };
+            // What the floor of this endpoint does: its Zoho read (if any) and its Moodle body.
+            let (_, calls) = measure_calls(&rt, &app, sim, moodle, *endpoint, &event);
+            let zoho_get = calls.get > 0;
+            let moodle_body = if calls.moodle_total() > 0 { moodle.last_body() } else { None };
+            let single = *endpoint != Endpoint::ClassUpdated;
+            let class_2000 = *endpoint == Endpoint::ClassUpdated && size == 2000;
+            let mut cpu = Vec::with_capacity(runs);
+            let mut wall = Vec::with_capacity(runs);
+            let mut floor_cpu = Vec::with_capacity(runs);
+            let mut failures = 0;
+            for _ in 0..runs {
+                let c0 = thread_cpu();
+                let w0 = Instant::now();
+                let status = rt.block_on(invoke(&app, *endpoint, &event));
+                wall.push(w0.elapsed());
+                cpu.push(thread_cpu().saturating_sub(c0));
+                if status != 200 {
+                    failures += 1;
+                }
+                if single {
+                    let c0 = thread_cpu();
+                    std::hint::black_box(rt.block_on(floor.invoke(&event, zoho_get, moodle_body.as_ref())));
+                    floor_cpu.push(thread_cpu().saturating_sub(c0));
+                } else if class_2000 {
+                    let c0 = thread_cpu();
+                    std::hint::black_box(class_floor.run(upstream::MOODLE_TOKEN, &mut class_floor_body));
+                    floor_cpu.push(thread_cpu().saturating_sub(c0));
+                }
+            }
+            let cpu = Summary::of(cpu);
+            let wall = Summary::of(wall);
+            let floor_summary = (!floor_cpu.is_empty()).then(|| Summary::of(floor_cpu));
+            // The budgets: a single-record webhook at p99, the class of 2,000 at the median.
+            let (ratio, budget) = match (single, class_2000, floor_summary) {
+                (true, _, Some(f)) => {
+                    let r = cpu.p99.as_secs_f64() / f.p99.as_secs_f64().max(1e-9);
+                    (Some(r), format!("≤ 1.5× at p99: {}", verdict(failures == 0 && r <= 1.5)))
+                }
+                (_, true, Some(f)) => {
+                    let r = cpu.median.as_secs_f64() / f.median.as_secs_f64().max(1e-9);
+                    (Some(r), format!("≤ 1.5× at the median: {}", verdict(failures == 0 && r <= 1.5)))
+                }
+                _ => (None, "(for information)".to_owned()),
+            };
+            let failed = if failures > 0 { format!(" ({failures} answers not 200)") } else { String::new() };
+            println!(
+                "| {label} | {} | {runs} | {:.3} ms | **{:.3} ms** | {} | {} | **{}** | {:.3} ms | {:.3} ms | {budget}{failed} |",
+                endpoint.function().name(),
+                ms(cpu.median),
+                ms(cpu.p99),
+                floor_summary.map(|f| format!("{:.3} ms", ms(f.median))).unwrap_or_else(|| "–".into()),
+                floor_summary.map(|f| format!("{:.3} ms", ms(f.p99))).unwrap_or_else(|| "–".into()),
+                ratio.map(|r| format!("{r:.2}×")).unwrap_or_else(|| "–".into()),
+                ms(wall.median),
+                ms(wall.p99),
+            );
+        }
     }
 
-    class_breakdown(&rt, &app, sim, &class_floor);
-    remote_calls(&rt, &app, root, sim, moodle, &cases);
-    critical_path_section(&rt, &app, root, sim, moodle, &cases, &floor);
-    backfill_section(&rt, sim, moodle, backfill, live_backfill);
+    if only.wants("breakdown") {
+        class_breakdown(&rt, &app, sim, &class_floor);
+    }
+    if only.wants("calls") {
+        remote_calls(&rt, &app, root, sim, moodle, &cases);
+    }
+    if only.wants("critical") {
+        critical_path_section(&rt, &app, root, sim, moodle, &cases, &floor);
+    }
+    if only.wants("backfill") {
+        backfill_section(&rt, sim, moodle, backfill, live_backfill);
+    }
+}
+
+/// A delete webhook is acted on only once Zoho confirms the record is gone (issue 18), so while a
+/// delete endpoint is measured its record is in the simulator's recycle bin; it is restored
+/// afterwards for the endpoints that read it.
+struct DeletedInZoho<'a> {
+    sim: &'a Simulator,
+    module: &'static str,
+    id: String,
+    deleted: bool,
+}
+
+impl<'a> DeletedInZoho<'a> {
+    fn new(sim: &'a Simulator, endpoint: Endpoint, id: &str) -> Self {
+        let deleted = endpoint.is_delete() && sim.delete_record(endpoint.module(), id);
+        Self { sim, module: endpoint.module(), id: id.to_owned(), deleted }
+    }
+}
+
+impl Drop for DeletedInZoho<'_> {
+    fn drop(&mut self) {
+        if self.deleted {
+            self.sim.restore_record(self.module, &self.id);
+        }
+    }
 }
 
 fn label_size(label: &str) -> usize {
@@ -307,6 +353,7 @@ fn remote_calls(
     println!("| endpoint | status | Zoho calls (get/COQL/update) | Zoho credits | Moodle calls | Moodle functions |");
     println!("|---|---:|---|---:|---:|---|");
     for (endpoint, id, label) in cases {
+        let _gone = DeletedInZoho::new(sim, *endpoint, id);
         let event = webhook_event(root, *endpoint, id);
         let (status, calls) = measure_calls(rt, app, sim, moodle, *endpoint, &event);
         println!(
@@ -622,6 +669,7 @@ fn critical_path_section(
         ));
     }
     for (label, endpoint, id, first_sync) in rows {
+        let _gone = DeletedInZoho::new(sim, endpoint, &id);
         let event = webhook_event(root, endpoint, &id);
         let mut walls = Vec::new();
         let mut last_calls = None;

@@ -6,7 +6,11 @@
 //! A live Moodle is used for the backfill when `MOODLE_URL` and `MOODLE_TOKEN` are set.
 //!
 //! Usage: `bench --bins <dir with the release binaries> [--starts 30] [--iterations 1000]
-//!        [--moto <path to moto_server>] [--backfill 500] [--live-backfill 100]`
+//!        [--moto <path to moto_server>] [--backfill 500] [--live-backfill 100] [--only SECTIONS]`
+//!
+//! `--only size,cold,ssm,first,rss,handler,breakdown,calls,critical,backfill` (comma-separated)
+//! runs only those tables, so one budget can be re-measured without the whole run on a loaded
+//! machine. `first` (cold starts with a real webhook) takes its ratio from `cold`'s floor.
 
 mod floor;
 mod inprocess;
@@ -37,18 +41,45 @@ struct Args {
     moto: Option<PathBuf>,
     backfill: usize,
     live_backfill: usize,
+    only: Sections,
+}
+
+/// Which tables to print (`--only`); every one when the option is absent.
+#[derive(Clone, Default)]
+pub struct Sections(Option<std::collections::BTreeSet<String>>);
+
+impl Sections {
+    pub const ALL: [&'static str; 10] =
+        ["size", "cold", "ssm", "first", "rss", "handler", "breakdown", "calls", "critical", "backfill"];
+
+    fn parse(list: &str) -> Option<Self> {
+        let names: std::collections::BTreeSet<String> = list.split(',').map(|s| s.trim().to_owned()).collect();
+        names.iter().all(|n| Self::ALL.contains(&n.as_str())).then_some(Self(Some(names)))
+    }
+
+    pub fn wants(&self, section: &str) -> bool {
+        self.0.as_ref().is_none_or(|names| names.contains(section))
+    }
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bench --bins DIR [--starts 30] [--iterations 1000] [--moto PATH] [--backfill 500] [--live-backfill 100]"
+        "usage: bench --bins DIR [--starts 30] [--iterations 1000] [--moto PATH] [--backfill 500] [--live-backfill 100] [--only {}]",
+        Sections::ALL.join(",")
     );
     std::process::exit(2)
 }
 
 fn args() -> Args {
-    let mut args =
-        Args { bins: PathBuf::new(), starts: 30, iterations: 1000, moto: None, backfill: 500, live_backfill: 100 };
+    let mut args = Args {
+        bins: PathBuf::new(),
+        starts: 30,
+        iterations: 1000,
+        moto: None,
+        backfill: 500,
+        live_backfill: 100,
+        only: Sections::default(),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage());
@@ -60,6 +91,7 @@ fn args() -> Args {
             "--moto" => args.moto = Some(PathBuf::from(value())),
             "--backfill" => args.backfill = number(value()),
             "--live-backfill" => args.live_backfill = number(value()),
+            "--only" => args.only = Sections::parse(&value()).unwrap_or_else(|| usage()),
             _ => usage(),
         }
     }
@@ -119,27 +151,39 @@ fn main() {
     let api = upstream_rt.block_on(RuntimeApi::start());
 
     if std::env::var_os("BENCH_PROFILE_CLASS").is_some() {
-        inprocess::run(&upstream_rt, &root, &sim, &moodle, args.iterations, args.backfill, args.live_backfill);
+        inprocess::run(
+            &upstream_rt,
+            &root,
+            &sim,
+            &moodle,
+            args.iterations,
+            args.backfill,
+            args.live_backfill,
+            &args.only,
+        );
         return;
     }
+    let only = &args.only;
     println!("# make bench\n");
     machine();
 
     // Sizes.
-    println!("\n## Size (release binaries from {})\n", args.bins.display());
-    println!("| function | binary (stripped) | zip -9 of `bootstrap` | budget ≤ 5 MB zipped |");
-    println!("|---|---:|---:|---|");
-    for function in Function::ALL {
-        let binary = args.bins.join(function.name());
-        let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
-        let zipped = zip_size(&binary, &workdir.join("zip").join(function.name()));
-        println!(
-            "| {} | {} | {} | {} |",
-            function.name(),
-            bytes(size),
-            zipped.map(bytes).unwrap_or_else(|| "zip failed".into()),
-            verdict(zipped.is_some_and(|z| z <= 5_000_000))
-        );
+    if only.wants("size") {
+        println!("\n## Size (release binaries from {})\n", args.bins.display());
+        println!("| function | binary (stripped) | zip -9 of `bootstrap` | budget ≤ 5 MB zipped |");
+        println!("|---|---:|---:|---|");
+        for function in Function::ALL {
+            let binary = args.bins.join(function.name());
+            let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
+            let zipped = zip_size(&binary, &workdir.join("zip").join(function.name()));
+            println!(
+                "| {} | {} | {} | {} |",
+                function.name(),
+                bytes(size),
+                zipped.map(bytes).unwrap_or_else(|| "zip failed".into()),
+                verdict(zipped.is_some_and(|z| z <= 5_000_000))
+            );
+        }
     }
 
     // Cold starts: every function and the floor (a bare lambda_http binary, same profile),
@@ -149,30 +193,37 @@ fn main() {
     base_env.push(("MOODLE_TOKEN".into(), upstream::MOODLE_TOKEN.into()));
     let health = health_event(&root);
     let floor_binary = args.bins.join(FLOOR_BINARY);
-    println!("\n## Cold start ({} starts each, interleaved; ms from process spawn)\n", args.starts);
-    println!(
-        "Init = spawn → first `GET /next`; first response = spawn → response POSTed to the Runtime API. \
+    let mut health_rss = Vec::new();
+    let mut floor_median = None;
+    let mut env_medians: Vec<Option<Duration>> = vec![None; Function::ALL.len()];
+    if only.wants("cold") || only.wants("ssm") || only.wants("first") {
+        println!("\n## Cold start ({} starts each, interleaved; ms from process spawn)\n", args.starts);
+        println!(
+            "Init = spawn → first `GET /next`; first response = spawn → response POSTed to the Runtime API. \
          Floor = `{FLOOR_BINARY}`, a bare `lambda_http` binary built with the same profile that answers `200 {{\"status\":\"ok\"}}`. \
          A start that fails (no answer, an error, a status other than 200) is counted in the failed column and fails the row's budget; it is never left out of the sample silently.\n"
-    );
-    println!(
-        "| binary | configuration | first event | starts ok / failed | init median | **first response median** | p95 | max | ÷ floor (median) | budget |"
-    );
-    println!("|---|---|---|---|---:|---:|---:|---:|---:|---|");
-    let mut health_rss = Vec::new();
-    let mut plan: Vec<StartPlan> = vec![StartPlan::new(&floor_binary, FLOOR_BINARY, &base_env, &health)];
-    for function in Function::ALL {
-        plan.push(StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &health));
+        );
+        println!(
+            "| binary | configuration | first event | starts ok / failed | init median | **first response median** | p95 | max | ÷ floor (median) | budget |"
+        );
+        println!("|---|---|---|---|---:|---:|---:|---:|---:|---|");
     }
-    let sets = interleaved_starts(&api, &upstream_rt, &plan, args.starts, &workdir, None);
-    let floor_median = sets[0].first_response_median();
-    print_cold_row(FLOOR_BINARY, "none", "health", &sets[0], None, Budget::Floor);
-    for (function, set) in Function::ALL.into_iter().zip(&sets[1..]) {
-        print_cold_row(function.name(), "environment", "health", set, floor_median, Budget::Ratio(1.3));
-        health_rss.push((function, set.ok.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0)));
+    if only.wants("cold") {
+        let mut plan: Vec<StartPlan> = vec![StartPlan::new(&floor_binary, FLOOR_BINARY, &base_env, &health)];
+        for function in Function::ALL {
+            plan.push(StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &health));
+        }
+        let sets = interleaved_starts(&api, &upstream_rt, &plan, args.starts, &workdir, None);
+        floor_median = sets[0].first_response_median();
+        print_cold_row(FLOOR_BINARY, "none", "health", &sets[0], None, Budget::Floor);
+        for (function, set) in Function::ALL.into_iter().zip(&sets[1..]) {
+            print_cold_row(function.name(), "environment", "health", set, floor_median, Budget::Ratio(1.3));
+            health_rss.push((function, set.ok.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0)));
+        }
+        env_medians = sets[1..].iter().map(StartSet::first_response_median).collect();
+        trust_store_row(args.starts);
     }
-    let env_medians: Vec<Option<Duration>> = sets[1..].iter().map(StartSet::first_response_median).collect();
-    let ssm = args.moto.as_ref().and_then(|moto| {
+    let ssm = args.moto.as_ref().filter(|_| only.wants("ssm")).and_then(|moto| {
         ssm_env(&upstream_rt, moto, &workdir, &base_env)
             .map_err(|e| println!("| (SSM variant skipped: {e}) | | | | | | | | | |"))
             .ok()
@@ -200,23 +251,25 @@ fn main() {
             }
         }
     }
-    let mut plan = Vec::new();
-    for function in Function::ALL {
-        let (endpoint, id) = match function {
-            Function::Courses => (Endpoint::ClassUpdated, upstream::class_id(1, true)),
-            other => largest_case(other),
-        };
-        let event = webhook_event(&root, endpoint, &id);
-        plan.push((
-            function,
-            endpoint,
-            StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &event),
-        ));
-    }
-    let plans: Vec<StartPlan> = plan.iter().map(|(_, _, p)| p.clone()).collect();
-    let sets = interleaved_starts(&api, &upstream_rt, &plans, args.starts, &workdir, None);
-    for ((function, endpoint, _), set) in plan.iter().zip(&sets) {
-        print_cold_row(function.name(), "environment", endpoint.name(), set, floor_median, Budget::Information);
+    if only.wants("first") {
+        let mut plan = Vec::new();
+        for function in Function::ALL {
+            let (endpoint, id) = match function {
+                Function::Courses => (Endpoint::ClassUpdated, upstream::class_id(1, true)),
+                other => largest_case(other),
+            };
+            let event = webhook_event(&root, endpoint, &id);
+            plan.push((
+                function,
+                endpoint,
+                StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &event),
+            ));
+        }
+        let plans: Vec<StartPlan> = plan.iter().map(|(_, _, p)| p.clone()).collect();
+        let sets = interleaved_starts(&api, &upstream_rt, &plans, args.starts, &workdir, None);
+        for ((function, endpoint, _), set) in plan.iter().zip(&sets) {
+            print_cold_row(function.name(), "environment", endpoint.name(), set, floor_median, Budget::Information);
+        }
     }
     if let Some((mut moto, _, _)) = ssm {
         let _ = moto.kill();
@@ -224,32 +277,37 @@ fn main() {
     }
 
     // Memory.
-    println!("\n## Peak RSS (VmHWM of the release binary under the Runtime API emulator, largest of 3 starts)\n");
-    println!("| function | after `health` | largest case | starts ok / failed | VmHWM | budget |");
-    println!("|---|---:|---|---|---:|---|");
-    for (function, idle) in health_rss {
-        let (endpoint, id) = largest_case(function);
-        let event = webhook_event(&root, endpoint, &id);
-        let plan = [StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &event)];
-        let set = interleaved_starts(&api, &upstream_rt, &plan, 3, &workdir, None).remove(0);
-        let peak = set.ok.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0);
-        let (case, limit) = if function == Function::Courses {
-            ("class_updated, 2,000 enrolments".to_owned(), 15.0)
-        } else {
-            (endpoint.name().to_owned(), 25.0)
-        };
-        let mb = peak as f64 / 1024.0;
-        println!(
-            "| {} | {:.1} MB | {case} | {} / {} | {mb:.1} MB | ≤ {limit} MB: {} |",
-            function.name(),
-            idle as f64 / 1024.0,
-            set.ok.len(),
-            set.failed.len(),
-            verdict(set.failed.is_empty() && peak > 0 && mb <= limit)
-        );
+    if only.wants("rss") {
+        println!("\n## Peak RSS (VmHWM of the release binary under the Runtime API emulator, largest of 3 starts)\n");
+        println!("| function | after `health` | largest case | starts ok / failed | VmHWM | budget |");
+        println!("|---|---:|---|---|---:|---|");
+        if health_rss.is_empty() {
+            health_rss = Function::ALL.iter().map(|f| (*f, 0)).collect();
+        }
+        for (function, idle) in health_rss {
+            let (endpoint, id) = largest_case(function);
+            let event = webhook_event(&root, endpoint, &id);
+            let plan = [StartPlan::new(&args.bins.join(function.name()), function.name(), &base_env, &event)];
+            let set = interleaved_starts(&api, &upstream_rt, &plan, 3, &workdir, None).remove(0);
+            let peak = set.ok.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0);
+            let (case, limit) = if function == Function::Courses {
+                ("class_updated, 2,000 enrolments".to_owned(), 15.0)
+            } else {
+                (endpoint.name().to_owned(), 25.0)
+            };
+            let mb = peak as f64 / 1024.0;
+            println!(
+                "| {} | {:.1} MB | {case} | {} / {} | {mb:.1} MB | ≤ {limit} MB: {} |",
+                function.name(),
+                idle as f64 / 1024.0,
+                set.ok.len(),
+                set.failed.len(),
+                verdict(set.failed.is_empty() && peak > 0 && mb <= limit)
+            );
+        }
     }
 
-    inprocess::run(&upstream_rt, &root, &sim, &moodle, args.iterations, args.backfill, args.live_backfill);
+    inprocess::run(&upstream_rt, &root, &sim, &moodle, args.iterations, args.backfill, args.live_backfill, only);
     let _ = std::fs::remove_dir_all(&workdir);
 }
 
@@ -393,6 +451,32 @@ fn print_cold_row(
         ms(first.median),
         ms(first.p95),
         ms(first.max),
+    );
+}
+
+/// What the functions no longer pay at cold start but on their first HTTPS handshake
+/// (`shared::http`): loading the system's trust store, measured here in process because the
+/// stand-ins of this harness speak plain HTTP on loopback, so no start above ever pays it.
+fn trust_store_row(runs: usize) {
+    let mut sample = Vec::new();
+    for _ in 0..runs.max(5) {
+        let verifier = shared::http::SystemRootsVerifier::default();
+        let started = std::time::Instant::now();
+        let loaded = verifier.verifier().is_ok();
+        sample.push(started.elapsed());
+        if !loaded {
+            println!("| (trust store) | | | | | | | | | the system trust store could not be loaded |");
+            return;
+        }
+    }
+    let runs = sample.len();
+    let load = Summary::of(sample);
+    println!(
+        "| (first HTTPS handshake) | system trust store | – | {} / 0 | – | **+{:.2}** | {:.2} | {:.2} | – | deferred from Init to the first Zoho or Moodle call over HTTPS, once per process (not in any row above: the stand-ins are plain HTTP) |",
+        runs,
+        ms(load.median),
+        ms(load.p95),
+        ms(load.max)
     );
 }
 
