@@ -81,7 +81,8 @@ fn webhook_functions_keep_opt_level_3_and_the_worker_is_built_for_size() {
             function.name()
         );
     }
-    let (_, worker_dir) = functions.iter().find(|(binary, _)| binary == "worker").expect("template.yaml builds the worker");
+    let (_, worker_dir) =
+        functions.iter().find(|(binary, _)| binary == "worker").expect("template.yaml builds the worker");
     assert_eq!(worker_dir, &root().join("functions/worker"), "the worker's size profile lives in its CodeUri");
     assert_eq!(
         effective_release_opt_level(worker_dir),
