@@ -26,7 +26,7 @@ webhook_functions=(dashboard_sync courses enrol btec_units)
 functions=("${webhook_functions[@]}" worker)
 
 tools/scripts/ensure-tools.sh dev
-export PATH="$PWD/$venv/bin:$PATH"
+export PATH="$(realpath "$venv")/bin:$PATH"  # VENV may be relative or absolute
 
 case "$arch" in
     arm64) triple=aarch64-unknown-linux-gnu; arch_flag=--arm64 ;;
