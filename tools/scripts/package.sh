@@ -3,6 +3,13 @@
 # Architecture), cross-compiled on this machine with cargo-lambda and zig (both from PyPI, in
 # .venv), then a check that each zip is at most 5 MB (5,000,000 bytes). Prints one line per zip.
 #
+# The four webhook functions build from the workspace root with the release profile of Cargo.toml
+# (opt-level 3: they answer Zoho while it waits). The worker builds from its own directory, as
+# `sam build` does (CodeUri ./functions/worker), so functions/worker/.cargo/config.toml applies:
+# opt-level "s" for every crate it links. It links the processing of all four functions and at
+# opt-level 3 its zip is over 5 MB (5.5 MB measured); it runs off the webhook path (retry queue,
+# schedule). The two profiles share no compiled dependency, so a cold run compiles them twice.
+#
 # ARCH=x86_64 builds the x86 zips instead (for a stack deployed with Architecture=x86_64).
 # PACKAGE_TARGET_DIR (default target/package) keeps these release builds out of the debug target
 # directory that `make dev` and `make test` use, so neither waits for the other's cargo lock.
@@ -12,12 +19,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv="${VENV:-.venv}"
 arch="${ARCH:-arm64}"
-target_dir="${PACKAGE_TARGET_DIR:-$PWD/target/package}"
+# Absolute: the worker is built from its own directory.
+target_dir=$(realpath -m "${PACKAGE_TARGET_DIR:-target/package}")
 limit_bytes=5000000
-functions=(dashboard_sync courses enrol btec_units worker)
+webhook_functions=(dashboard_sync courses enrol btec_units)
+functions=("${webhook_functions[@]}" worker)
 
 tools/scripts/ensure-tools.sh dev
-export PATH="$PWD/$venv/bin:$PATH"
+export PATH="$(realpath "$venv")/bin:$PATH"  # VENV may be relative or absolute
 
 case "$arch" in
     arm64) triple=aarch64-unknown-linux-gnu; arch_flag=--arm64 ;;
@@ -33,10 +42,14 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$triple"; then
 fi
 
 packages=()
-for f in "${functions[@]}"; do packages+=(-p "$f"); done
-echo "==> cargo lambda build --release $arch_flag --output-format zip (target dir $target_dir)"
+for f in "${webhook_functions[@]}"; do packages+=(-p "$f"); done
+echo "==> cargo lambda build --release $arch_flag --output-format zip ${packages[*]} (target dir $target_dir)"
 started=$(date +%s)
 CARGO_TARGET_DIR="$target_dir" cargo lambda build --release "$arch_flag" --output-format zip --locked "${packages[@]}"
+echo "==> built in $(($(date +%s) - started)) s"
+echo "==> (cd functions/worker && cargo lambda build --release $arch_flag --output-format zip --bin worker)"
+started=$(date +%s)
+(cd functions/worker && CARGO_TARGET_DIR="$target_dir" cargo lambda build --release "$arch_flag" --output-format zip --locked --bin worker)
 echo "==> built in $(($(date +%s) - started)) s"
 
 status=0
