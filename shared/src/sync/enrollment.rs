@@ -560,26 +560,8 @@ async fn list_into(
     let mut listed = 0;
     // The first item not yet handed to a sender.
     let mut next = 0;
-    let fetch = |offset: usize| Box::pin(app.zoho.coql_page_body(&query, offset, zoho::COQL_PAGE_SIZE));
-    // The next page, asked for before this one is decoded (see below), with its offset.
-    let mut prefetched: Option<(usize, Prefetch<_>)> = None;
     loop {
-        let body = match prefetched.take() {
-            Some((at, page)) if at == offset => page.result().await?,
-            // None, or a guess that the decoded page proved wrong (dropped: its answer is unused).
-            _ => fetch(offset).await?,
-        };
-        // When Zoho says more rows follow, the next page is requested now, so that it travels
-        // while this one is decoded and stored: the decode leaves the chain of page reads, the
-        // critical path of a large class. The guess (the next page starts a full page further)
-        // is checked against the decoded page before its answer is used.
-        let guess = offset + zoho::COQL_PAGE_SIZE;
-        if let Some(body) = &body
-            && zoho::records::coql_says_more(body)
-            && guess < zoho::COQL_MAX_OFFSET
-        {
-            prefetched = Some((guess, Prefetch::start(fetch(guess)).await));
-        }
+        let body = app.zoho.coql_page_body(&query, offset, zoho::COQL_PAGE_SIZE).await?;
         let operation = format!("COQL (offset {offset})");
         let (rows, more) = match &body {
             Some(body) => zoho::records::decode_enrollment_page(body, &operation)?,
@@ -621,39 +603,6 @@ async fn list_into(
         match last {
             Some(following) => offset = following,
             None => return Ok(listed),
-        }
-    }
-}
-
-/// A request started ahead of its use: polled once (so the HTTP client has put it on the wire
-/// before the caller goes on with CPU-bound work), then awaited where its answer is needed.
-/// Dropping it cancels the request; nothing is spawned, so the request scope (call counters,
-/// deadline) covers it like any other call.
-enum Prefetch<F: Future> {
-    InFlight(std::pin::Pin<Box<F>>),
-    Done(F::Output),
-}
-
-impl<F: Future> Prefetch<F> {
-    async fn start(mut future: std::pin::Pin<Box<F>>) -> Self {
-        // Let the connection of the answer just read return to the pool first, so the request
-        // reuses it instead of opening another.
-        tokio::task::yield_now().await;
-        let polled = std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx))).await;
-        match polled {
-            std::task::Poll::Ready(output) => Self::Done(output),
-            std::task::Poll::Pending => {
-                // The client's connection task writes the request when this task yields.
-                tokio::task::yield_now().await;
-                Self::InFlight(future)
-            }
-        }
-    }
-
-    async fn result(self) -> F::Output {
-        match self {
-            Self::InFlight(future) => future.await,
-            Self::Done(output) => output,
         }
     }
 }

@@ -34,7 +34,7 @@ use token::{AccessToken, CachePolicy, Minter, TokenCache};
 /// Rows per COQL page (one API credit per page up to 200).
 pub const COQL_PAGE_SIZE: usize = 200;
 /// COQL cannot page beyond this offset.
-pub const COQL_MAX_OFFSET: usize = 100_000;
+const COQL_MAX_OFFSET: usize = 100_000;
 
 /// How transient faults (network, timeout, 429, 5xx) are retried.
 #[derive(Debug, Clone)]

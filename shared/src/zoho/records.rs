@@ -756,33 +756,10 @@ pub fn decode_enrollment_page<'a>(body: &'a [u8], context: &str) -> Result<(Enro
     Ok((EnrollmentPageRows::Owned(records), more))
 }
 
-/// Whether a COQL answer body says that more rows follow (`"more_records":true` in its `info`),
-/// without decoding it: a hint to request the next page early, never the decision. Zoho writes
-/// `info` after `data`, so the search runs from the end. Inside a JSON string a quote is always
-/// escaped, so a field value cannot produce the unescaped key; any other spelling (spaces) reads
-/// as "no", which costs only the early request.
-pub fn coql_says_more(body: &[u8]) -> bool {
-    const KEY: &[u8] = b"\"more_records\":true";
-    body.windows(KEY.len()).rev().any(|window| window == KEY)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn the_more_records_hint_agrees_with_the_decoder() {
-        let row = json!({"id": "5398830000100000701", "Name": "\"more_records\":true", "Modified_Time": "2026-02-23T12:34:56Z"});
-        for more in [true, false] {
-            let body = serde_json::to_vec(&json!({"data": [row], "info": {"count": 1, "more_records": more}})).unwrap();
-            let (_, decoded) = decode_enrollment_page(&body, "test").expect("page");
-            assert_eq!(decoded, more);
-            assert_eq!(coql_says_more(&body), more, "{}", String::from_utf8_lossy(&body));
-        }
-        assert!(!coql_says_more(b"{\"data\":[]}"));
-        assert!(!coql_says_more(b""));
-    }
 
     /// The single-pass page decoder keeps exactly what the regular decoder keeps, for every
     /// lenient shape Zoho may send, and refuses (with the regular decoder's error) what it
