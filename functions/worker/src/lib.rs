@@ -9,6 +9,7 @@
 pub mod reconcile;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde::Serialize;
@@ -51,35 +52,26 @@ pub async fn attempt(app: &App, message: &mut CapturedWebhook, schedule: RetrySc
     attempt_until(app, message, schedule, None).await
 }
 
-/// [`attempt`] that stops at `deadline` (Lambda's deadline less a margin): a run that is still
-/// waiting then is a replayable failure (`deadline_exceeded`, naming the call it waited for), so
-/// the message is re-queued with its error while the invocation still has time to do that,
-/// instead of Lambda timing out and the batch coming back later with no reason recorded.
+/// [`attempt`] that stops once `budget` (from Lambda's deadline less the margin) has run out: a
+/// run that is still waiting then is a replayable failure (`deadline_exceeded`, naming the call it
+/// waited for, as at the webhook edge), so the message is re-queued with its error while the
+/// invocation still has time to do that, instead of Lambda timing out and the batch coming back
+/// later with no reason recorded.
 pub async fn attempt_until(
     app: &App,
     message: &mut CapturedWebhook,
     schedule: RetrySchedule,
-    deadline: Option<tokio::time::Instant>,
+    budget: Option<Duration>,
 ) -> Attempt {
     let Some(call) = message.call() else {
         message.dead_reason = Some("unreadable_message".into());
         return Attempt::Unreadable;
     };
     let scope = RequestScope::new();
-    let work = scope.run(process(app, &call));
-    let result = match deadline {
-        None => work.await,
-        Some(deadline) => {
-            let budget_ms = deadline.saturating_duration_since(tokio::time::Instant::now()).as_millis() as u64;
-            match tokio::time::timeout_at(deadline, work).await {
-                Ok(result) => result,
-                Err(_) => {
-                    let waiting_for =
-                        scope.last_call().unwrap_or_else(|| "the processing (no remote call had started)".into());
-                    tracing::warn!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, budget_ms, slow_call = %waiting_for, "captured webhook ran out of time");
-                    Err(SyncError::DeadlineExceeded { budget_ms, waiting_for })
-                }
-            }
+    let result = match budget {
+        None => scope.run(process(app, &call)).await,
+        Some(budget) => {
+            scope.run(shared::webhook::within_budget(&scope, &call, budget, budget, process(app, &call))).await
         }
     };
     match result {
@@ -224,14 +216,15 @@ fn line(message: &CapturedWebhook, disposition: Disposition, error: Option<Strin
 /// the original counts as handled; only a record whose re-send failed is reported as a batch
 /// item failure, so SQS delivers it again (and its redrive policy is the last resort).
 ///
-/// `deadline` (Lambda's deadline less the margin) bounds each record's processing; a record still
-/// running then is re-queued with `deadline_exceeded` like any replayable failure.
+/// `budget` (Lambda's deadline less the margin) bounds each record's processing (the records run
+/// side by side, so each gets the whole budget); a record still running then is re-queued with
+/// `deadline_exceeded` like any replayable failure.
 pub async fn handle_sqs(
     app: &App,
     sink: &dyn FailureSink,
     schedule: RetrySchedule,
     event: SqsEvent,
-    deadline: Option<tokio::time::Instant>,
+    budget: Option<Duration>,
 ) -> SqsBatchResponse {
     let results = futures_util::future::join_all(event.records.into_iter().map(|record| async move {
         let id = record.message_id.clone().unwrap_or_default();
@@ -244,7 +237,7 @@ pub async fn handle_sqs(
                 return Some(id);
             }
         };
-        let result = attempt_until(app, &mut message, schedule, deadline).await;
+        let result = attempt_until(app, &mut message, schedule, budget).await;
         let put = match result {
             Attempt::Done(outcome) => {
                 tracing::info!(endpoint = %message.endpoint, zoho_id = %message.zoho_id, attempts = message.attempts, outcome = outcome.status.as_str(), reason = outcome.reason.as_deref().unwrap_or(""), "captured webhook finished");
@@ -305,8 +298,7 @@ pub async fn lambda_main() -> Result<(), lambda_runtime::Error> {
                 // Stop processing the margin before Lambda's deadline, so the re-queue of a record
                 // that is still running fits in the time left.
                 let budget = shared::webhook::time_budget(&app.settings.webhook, Some(event.context.deadline));
-                let deadline = tokio::time::Instant::now() + budget;
-                let response = handle_sqs(app, sink.as_ref(), schedule, sqs, Some(deadline)).await;
+                let response = handle_sqs(app, sink.as_ref(), schedule, sqs, Some(budget)).await;
                 return Ok::<_, lambda_runtime::Error>(serde_json::to_value(response)?);
             }
             // Anything else is the schedule (EventBridge "Scheduled Event").

@@ -197,6 +197,28 @@ pub fn time_budget(settings: &crate::config::WebhookSettings, deadline_ms: Optio
     }
 }
 
+/// Runs the processing of `call` for at most `remaining` (of a `budget` in all); when that runs
+/// out, the work is dropped and the answer is the replayable `deadline_exceeded` naming the remote
+/// call `scope` saw start last. The webhook edge and the worker's retries bound their processing
+/// through here.
+pub async fn within_budget(
+    scope: &RequestScope,
+    call: &WebhookCall,
+    budget: Duration,
+    remaining: Duration,
+    work: impl Future<Output = Result<Outcome, SyncError>>,
+) -> Result<Outcome, SyncError> {
+    match tokio::time::timeout(remaining, work).await {
+        Ok(result) => result,
+        Err(_) => {
+            let waiting_for = scope.last_call().unwrap_or_else(|| "the processing (no remote call had started)".into());
+            let budget_ms = budget.as_millis() as u64;
+            tracing::warn!(endpoint = call.endpoint.name(), zoho_id = %call.zoho_id, budget_ms, slow_call = %waiting_for, "webhook ran out of time");
+            Err(SyncError::DeadlineExceeded { budget_ms, waiting_for })
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn route(
     app: &App,
@@ -250,14 +272,7 @@ async fn route(
     // remote calls get. When it runs out, the work stops and the event is kept for a retry while
     // Lambda still has time for that (`deadline_margin`).
     let remaining = budget.saturating_sub(started.elapsed());
-    let result = match tokio::time::timeout(remaining, processor.process(app, &call)).await {
-        Ok(result) => result,
-        Err(_) => {
-            let waiting_for = scope.last_call().unwrap_or_else(|| "the processing (no remote call had started)".into());
-            tracing::warn!(endpoint = endpoint.name(), zoho_id = %call.zoho_id, budget_ms = budget.as_millis() as u64, slow_call = %waiting_for, "webhook ran out of time");
-            Err(SyncError::DeadlineExceeded { budget_ms: budget.as_millis() as u64, waiting_for })
-        }
-    };
+    let result = within_budget(scope, &call, budget, remaining, processor.process(app, &call)).await;
     let planned = app.moodle.is_plan_mode().then(|| scope.planned_calls());
     match result {
         Ok(outcome) if outcome.status == OutcomeStatus::Refused => {
