@@ -530,3 +530,23 @@ pub fn raw_event(
         "isBase64Encoded": is_base64_encoded
     })
 }
+
+/// The real delete path of a student (`sync::delete`: confirm with Zoho, then Moodle) as a
+/// processor, for edge tests that must see whether Zoho was asked and what the edge answers.
+pub struct ConfirmedStudentDelete;
+
+impl crate::webhook::Processor for ConfirmedStudentDelete {
+    fn process<'a>(
+        &'a self,
+        app: &'a crate::App,
+        call: &'a crate::webhook::WebhookCall,
+    ) -> crate::webhook::ProcessFuture<'a> {
+        Box::pin(async move {
+            let mut trail = crate::sync::Trail::new();
+            match crate::sync::delete(app, crate::sync::Entity::Student, &call.zoho_id, &mut trail).await? {
+                crate::sync::Deletion::Applied(_) => Ok(crate::outcome::Outcome::ok(trail.actions)),
+                crate::sync::Deletion::Refused(refusal) => Ok(refusal.into_outcome(trail)),
+            }
+        })
+    }
+}

@@ -2,7 +2,7 @@
 //! calls Moodle, and a loopback stand-in for Moodle that records exactly what it received.
 
 use serde_json::json;
-use shared::testkit::{self, Reply, StandInMoodle, TEST_MOODLE_TOKEN, TEST_WEBHOOK_SECRET};
+use shared::testkit::{self, ConfirmedStudentDelete, Reply, StandInMoodle, TEST_MOODLE_TOKEN, TEST_WEBHOOK_SECRET};
 use shared::webhook::{self, Action, Function, Outcome, ProcessFuture, Processor, WebhookCall};
 use shared::{App, SyncError};
 
@@ -281,22 +281,6 @@ async fn not_implemented_processing_answers_501() {
     assert_eq!(body["error"]["code"], "not_implemented");
 }
 
-/// The real delete path (`sync::delete`: confirm with Zoho, then Moodle), for tests that must
-/// see whether Zoho was asked.
-struct ConfirmedDelete;
-
-impl Processor for ConfirmedDelete {
-    fn process<'a>(&'a self, app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
-        Box::pin(async move {
-            let mut trail = shared::sync::Trail::new();
-            match shared::sync::delete(app, shared::sync::Entity::Student, &call.zoho_id, &mut trail).await? {
-                shared::sync::Deletion::Applied(_) => Ok(Outcome::ok(trail.actions)),
-                shared::sync::Deletion::Refused(refusal) => Ok(refusal.into_outcome(trail)),
-            }
-        })
-    }
-}
-
 /// (label, content type, body, query, code, field)
 type RefusedShape = (&'static str, &'static str, String, &'static str, &'static str, Option<&'static str>);
 
@@ -439,7 +423,7 @@ async fn refused_shapes_name_the_field_before_any_zoho_request_or_token_mint() {
                 format!("{}student_deleted?{query}", webhook::PATH_PREFIX).parse().unwrap();
             *request.uri_mut() = uri;
         }
-        let response = webhook::handle(&app, Function::DashboardSync, &ConfirmedDelete, request).await;
+        let response = webhook::handle(&app, Function::DashboardSync, &ConfirmedStudentDelete, request).await;
         let (status, answer) = testkit::response_json(&response);
         assert_eq!(status, 400, "{label}: {answer}");
         assert_eq!(answer["error"]["code"], code, "{label}: {answer}");
@@ -456,7 +440,7 @@ async fn refused_shapes_name_the_field_before_any_zoho_request_or_token_mint() {
     let response = webhook::handle(
         &app,
         Function::DashboardSync,
-        &ConfirmedDelete,
+        &ConfirmedStudentDelete,
         testkit::zoho_webhook("student_deleted", "5398830000100000001", "BTEC_Students"),
     )
     .await;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use shared::App;
 use shared::capture::{FailureSink, SpoolSink};
-use shared::testkit::{self, ConnectionCounter, Reply, StandInMoodle, TEST_WEBHOOK_SECRET};
-use shared::webhook::{self, Function, Outcome, ProcessFuture, Processor, WebhookCall};
+use shared::testkit::{self, ConfirmedStudentDelete, ConnectionCounter, Reply, StandInMoodle, TEST_WEBHOOK_SECRET};
+use shared::webhook::{self, Function};
 
 const PATH: &str = "/api/v1/webhooks/student-dashboard/student_deleted";
 const GZIP_JSON: &str =
@@ -21,21 +21,6 @@ const DEFLATE_JSON: &str = "eJyrVqrKz8iPz0xRslJQMjW2tLAwNgACQwMIMFTSUVDKzU8pzUkF
 const LATIN1_FORM: &str = "em9ob19pZD01Mzk4ODMwMDAwMTAwMDAwMDAxJm1vZHVsZT1CVEVDX1N0dWRlbnRzJm5vdGU9Y2Fm6Q==";
 /// The first bytes of a PNG file.
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAE=";
-
-/// The real delete path: confirm with Zoho, then Moodle.
-struct ConfirmedDelete;
-
-impl Processor for ConfirmedDelete {
-    fn process<'a>(&'a self, app: &'a App, call: &'a WebhookCall) -> ProcessFuture<'a> {
-        Box::pin(async move {
-            let mut trail = shared::sync::Trail::new();
-            match shared::sync::delete(app, shared::sync::Entity::Student, &call.zoho_id, &mut trail).await? {
-                shared::sync::Deletion::Applied(_) => Ok(Outcome::ok(trail.actions)),
-                shared::sync::Deletion::Refused(refusal) => Ok(refusal.into_outcome(trail)),
-            }
-        })
-    }
-}
 
 fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -116,7 +101,8 @@ async fn awkward_bodies_from_rest_and_http_apis_get_a_clear_4xx_and_no_zoho_requ
         for (label, headers, body, base64, status, code) in awkward_bodies() {
             let event = testkit::raw_event(version, "POST", PATH, &headers, None, Some(&body), base64);
             let started = Instant::now();
-            let response = webhook::handle_event(&app, Function::DashboardSync, &ConfirmedDelete, &event, None).await;
+            let response =
+                webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event, None).await;
             let (got, answer) = testkit::response_json(&response);
             assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{version} {label}: {answer}");
             assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{version} {label}");
@@ -144,7 +130,8 @@ async fn the_secret_and_the_size_are_checked_before_the_body_is_decoded_or_parse
         let app = app.clone();
         async move {
             let event = testkit::raw_event("2.0", "POST", PATH, &headers, None, Some(&body), base64);
-            let response = webhook::handle_event(&app, Function::DashboardSync, &ConfirmedDelete, &event, None).await;
+            let response =
+                webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event, None).await;
             testkit::response_json(&response)
         }
     };
@@ -192,7 +179,7 @@ async fn a_zoho_that_never_answers_ends_in_the_budget_and_the_event_is_kept_for_
     let response = webhook::handle(
         &app,
         Function::DashboardSync,
-        &ConfirmedDelete,
+        &ConfirmedStudentDelete,
         testkit::zoho_webhook("student_deleted", "5398830000100000001", "BTEC_Students"),
     )
     .await;
@@ -218,8 +205,9 @@ async fn a_moodle_that_never_answers_ends_in_the_budget_and_503_only_when_captur
     // Zoho answers 204 (the student is gone), then Moodle hangs.
     let (app, spool) = spool_app(moodle.base_url(), &sim.base_url(), 700);
     let request = || testkit::zoho_webhook("student_deleted", "5398830000100000001", "BTEC_Students");
-    let (status, answer) =
-        testkit::response_json(&webhook::handle(&app, Function::DashboardSync, &ConfirmedDelete, request()).await);
+    let (status, answer) = testkit::response_json(
+        &webhook::handle(&app, Function::DashboardSync, &ConfirmedStudentDelete, request()).await,
+    );
     assert_eq!(status, 202, "{answer}");
     assert!(answer["error"]["message"].as_str().unwrap().contains("Moodle local_mzi_delete_student"), "{answer}");
     assert_eq!(spooled(&spool).len(), 1);
@@ -231,8 +219,9 @@ async fn a_moodle_that_never_answers_ends_in_the_budget_and_503_only_when_captur
     let mut settings = testkit::settings(Some(moodle.base_url()), &sim.base_url());
     settings.webhook.local_budget = Duration::from_millis(700);
     let app = App::with_failure_sink(settings, Some(Arc::new(SpoolSink::new(&blocked)) as Arc<dyn FailureSink>));
-    let (status, answer) =
-        testkit::response_json(&webhook::handle(&app, Function::DashboardSync, &ConfirmedDelete, request()).await);
+    let (status, answer) = testkit::response_json(
+        &webhook::handle(&app, Function::DashboardSync, &ConfirmedStudentDelete, request()).await,
+    );
     assert_eq!((status, answer["error"]["code"].as_str()), (503, Some("deadline_exceeded")), "{answer}");
     assert_eq!(answer["captured"], false);
     let _ = std::fs::remove_file(&blocked);
@@ -268,7 +257,8 @@ async fn the_budget_comes_from_the_lambda_deadline_minus_the_margin() {
         false,
     );
     let started = Instant::now();
-    let response = webhook::handle_event(&app, Function::DashboardSync, &ConfirmedDelete, &event, Some(context)).await;
+    let response =
+        webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event, Some(context)).await;
     let (status, answer) = testkit::response_json(&response);
     assert_eq!((status, answer["error"]["code"].as_str()), (202, Some("deadline_exceeded")), "{answer}");
     assert!(started.elapsed() < Duration::from_millis(1_500), "{:?}", started.elapsed());
