@@ -146,8 +146,11 @@ struct MoodleState {
     calls: Mutex<BTreeMap<String, u64>>,
     /// The body of the last call (the single-record floor posts the same bytes).
     last_body: Mutex<Option<Bytes>>,
-    /// Added before every answer: the critical-path table's fixed Moodle latency.
-    delay_ms: AtomicU64,
+    /// The critical-path table's fixed Moodle latency: every answer is sent this long after its
+    /// request began to arrive (the stand-in's own work included).
+    latency_ms: AtomicU64,
+    /// The stand-in's own time per call (request read, answer built), by function, in order.
+    server_time: Mutex<Vec<(String, std::time::Duration)>>,
 }
 
 /// A loopback Moodle that answers every plugin function instantly.
@@ -189,7 +192,8 @@ impl StandInMoodle {
             next_course: AtomicI64::new(100),
             calls: Mutex::new(BTreeMap::new()),
             last_body: Mutex::new(None),
-            delay_ms: AtomicU64::new(0),
+            latency_ms: AtomicU64::new(0),
+            server_time: Mutex::new(Vec::new()),
         });
         let router =
             axum::Router::new().route(shared::moodle::REST_PATH, axum::routing::post(serve)).with_state(state.clone());
@@ -220,6 +224,7 @@ impl StandInMoodle {
 
     pub fn reset_calls(&self) {
         self.state.calls.lock().unwrap().clear();
+        self.state.server_time.lock().unwrap().clear();
     }
 
     /// The body of the last call received.
@@ -227,17 +232,32 @@ impl StandInMoodle {
         self.state.last_body.lock().unwrap().clone()
     }
 
-    /// A fixed latency added before every answer (0: none).
-    pub fn set_delay(&self, delay: std::time::Duration) {
-        self.state.delay_ms.store(delay.as_millis() as u64, Ordering::Relaxed);
+    /// A fixed latency per call (0: none): each answer leaves this long after its request began
+    /// to arrive, however long the stand-in itself took to read it and build the answer.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.state.latency_ms.store(latency.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// The stand-in's own time per call since the last [`Self::reset_calls`], by function.
+    pub fn server_time(&self) -> Vec<(String, std::time::Duration)> {
+        self.state.server_time.lock().unwrap().clone()
     }
 }
 
-async fn serve(State(state): State<Arc<MoodleState>>, body: Bytes) -> Response {
-    let delay = state.delay_ms.load(Ordering::Relaxed);
-    if delay > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+async fn serve(State(state): State<Arc<MoodleState>>, request: axum::extract::Request) -> Response {
+    let arrived = std::time::Instant::now();
+    let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap_or_default();
+    let (function, answer) = answer(&state, body);
+    state.server_time.lock().unwrap().push((function, arrived.elapsed()));
+    let latency = state.latency_ms.load(Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep_until((arrived + std::time::Duration::from_millis(latency)).into()).await;
     }
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], answer).into_response()
+}
+
+/// The function called and the stand-in's answer to it.
+fn answer(state: &MoodleState, body: Bytes) -> (String, String) {
     *state.last_body.lock().unwrap() = Some(body.clone());
     let mut function = String::new();
     let mut class_ids = Vec::new();
@@ -315,5 +335,5 @@ async fn serve(State(state): State<Arc<MoodleState>>, body: Bytes) -> Response {
                 .to_string()
         }),
     };
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], answer).into_response()
+    (function, answer)
 }

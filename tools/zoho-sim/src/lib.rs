@@ -16,8 +16,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -65,8 +66,14 @@ impl Default for SimConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {
-    /// Added before every answer (token endpoint included).
+    /// Added before every answer (token endpoint included): a slow Zoho, on top of whatever the
+    /// simulator itself takes.
     pub delay_ms: u64,
+    /// A Zoho with a fixed latency: every answer (token endpoint and CRM calls; not `/__sim`) is
+    /// sent this long after its request arrived, the simulator's own work included, so each call
+    /// takes exactly this long unless that work takes longer. `make bench`'s critical-path table
+    /// uses it: its model gives every Zoho call the same duration.
+    pub latency_ms: u64,
     /// Answer CRM calls with this status instead of serving them (429, 500, 503, 400, …).
     pub api_status: Option<u16>,
     /// How many CRM calls get `api_status`; `None` = until the switch is cleared.
@@ -118,6 +125,17 @@ pub struct Stats {
     pub invalid_token: u64,
     /// CRM requests answered by a fault switch.
     pub faulted: u64,
+    /// The simulator's own time per answered request (from the arrival of the request, its body
+    /// read, to the answer ready to send; `delay_ms` and `latency_ms` excluded), in order.
+    pub server_time: Vec<ServedRequest>,
+}
+
+/// How long the simulator itself took to answer one request (see [`Stats::server_time`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedRequest {
+    pub method: String,
+    pub path: String,
+    pub micros: u64,
 }
 
 /// One PUT as received.
@@ -296,18 +314,44 @@ impl Drop for Simulator {
 }
 
 fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let zoho = Router::new()
         .route("/oauth/v2/token", post(token))
         .route("/crm/v8/coql", post(coql_query))
         .route("/crm/v8/{module}/{id}", get(get_record).put(update_record))
         .route("/crm/v8/{module}/deleted", get(deleted::list_deleted))
         .route("/crm/v8/settings/automation/webhook_failures", get(deleted::list_webhook_failures))
+        .merge(automation::routes())
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), timed));
+    Router::new()
         .route("/__sim/faults", get(read_faults).post(write_faults))
         .route("/__sim/log", get(read_log))
         .route("/__sim/reset", post(reset))
         .route("/__sim/expire-tokens", post(expire_tokens))
-        .merge(automation::routes())
+        .merge(zoho)
         .with_state(shared)
+}
+
+/// Around every Zoho route: measures the simulator's own time and, with `latency_ms`, holds the
+/// answer until that long after the request arrived.
+async fn timed(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let arrived = Instant::now();
+    let (method, path) = (request.method().to_string(), request.uri().path().to_owned());
+    let latency = shared.data().faults.latency_ms;
+    let (parts, body) = next.run(request).await.into_parts();
+    // The handlers answer with bodies built in memory; read it here so that serialising it is
+    // counted as the simulator's time and the latency does not include sending it twice.
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let own = arrived.elapsed();
+    let delay = shared.data().faults.delay_ms;
+    shared.data().stats.server_time.push(ServedRequest {
+        method,
+        path,
+        micros: own.as_micros().saturating_sub(u128::from(delay) * 1000) as u64,
+    });
+    if latency > 0 {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(arrived + Duration::from_millis(latency))).await;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 fn zoho_error(status: u16, code: &str, message: &str) -> Response {
