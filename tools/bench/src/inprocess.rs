@@ -148,16 +148,13 @@ pub fn run(
             moodle_url: format!("{}{}", moodle.base_url(), shared::moodle::REST_PATH),
         }
     });
-    let class_floor = rt.block_on(crate::floor::ClassFloor::prepare(
-        &floor.http,
-        &floor.zoho_base,
-        &floor.token,
-        &format!(
-            "select {} from BTEC_Enrollments where Classes = '{}'",
-            <shared::zoho::Enrollment as shared::zoho::Module>::COQL_FIELDS,
-            upstream::class_id(2000, true)
-        ),
-    ));
+    let class_query = format!(
+        "select {} from BTEC_Enrollments where Classes = '{}'",
+        <shared::zoho::Enrollment as shared::zoho::Module>::COQL_FIELDS,
+        upstream::class_id(2000, true)
+    );
+    let class_floor =
+        rt.block_on(crate::floor::ClassFloor::prepare(&floor.http, &floor.zoho_base, &floor.token, &class_query));
 
     if only.wants("handler") {
         println!("\n## Handler overhead (warm, in process; Zoho and Moodle answer instantly on loopback)\n");
@@ -172,6 +169,7 @@ pub fn run(
         );
         println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let mut class_floor_body = String::new();
+        let mut class_http_note = None;
         for (endpoint, id, label) in &cases {
             let _gone = DeletedInZoho::new(sim, *endpoint, id);
             let event = webhook_event(root, *endpoint, id);
@@ -191,6 +189,7 @@ pub fn run(
             let mut cpu = Vec::with_capacity(runs);
             let mut wall = Vec::with_capacity(runs);
             let mut floor_cpu = Vec::with_capacity(runs);
+            let mut floor_http_cpu = Vec::new();
             let mut failures = 0;
             for _ in 0..runs {
                 let c0 = thread_cpu();
@@ -209,6 +208,17 @@ pub fn run(
                     let c0 = thread_cpu();
                     std::hint::black_box(class_floor.run(upstream::MOODLE_TOKEN, &mut class_floor_body));
                     floor_cpu.push(thread_cpu().saturating_sub(c0));
+                    let c0 = thread_cpu();
+                    std::hint::black_box(rt.block_on(crate::floor::ClassFloor::run_over_http(
+                        &floor.http,
+                        &floor.zoho_base,
+                        &floor.token,
+                        &class_query,
+                        &floor.moodle_url,
+                        upstream::MOODLE_TOKEN,
+                        &mut class_floor_body,
+                    )));
+                    floor_http_cpu.push(thread_cpu().saturating_sub(c0));
                 }
             }
             let cpu = Summary::of(cpu);
@@ -237,6 +247,22 @@ pub fn run(
                 ratio.map(|r| format!("{r:.2}×")).unwrap_or_else(|| "–".into()),
                 ms(wall.median),
                 ms(wall.p99),
+            );
+            if let (false, Some(f)) = (floor_http_cpu.is_empty(), floor_summary) {
+                class_http_note = Some((cpu.median, f.median, Summary::of(floor_http_cpu)));
+            }
+        }
+        if let Some((handler, floor, with_http)) = class_http_note {
+            println!(
+                "\nFor information, the class of 2,000 against the same floor **with the function's HTTP transfers** \
+                 (`ClassFloor::run_over_http`: the {} pages fetched over HTTP, the 7 bodies posted, the answers read and checked to be JSON; \
+                 run alternately with the handler and the floor above): {:.3} ms median, {:.3} ms p99. \
+                 The transfers alone: {:.3} ms over the floor without HTTP; the handler ÷ this floor: **{:.2}×**.",
+                class_floor.page_count(),
+                ms(with_http.median),
+                ms(with_http.p99),
+                ms(with_http.median.saturating_sub(floor)),
+                handler.as_secs_f64() / with_http.median.as_secs_f64().max(1e-9),
             );
         }
     }
