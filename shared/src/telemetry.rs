@@ -12,20 +12,50 @@ use serde::Serialize;
 
 /// Sets up `tracing`: JSON lines when Lambda's log format is JSON (`LoggingConfig` in the
 /// template), human-readable text otherwise. Safe to call more than once.
+///
+/// The level comes from `AWS_LAMBDA_LOG_LEVEL` (what Lambda's `ApplicationLogLevel` sets:
+/// TRACE, DEBUG, INFO, WARN, ERROR, FATAL), else `RUST_LOG`, else INFO; a value that is not a
+/// filter falls back to INFO. Besides a level, `target=level` directives (`RUST_LOG=shared=debug,
+/// hyper=warn`) are understood. The filter is `filter::Targets` rather than `EnvFilter`: the
+/// functions never needed `EnvFilter`'s span and field-value matching, which brings a regular
+/// expression engine into every binary (about 230 KB of code) and is set up at each cold start.
 pub fn init() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").map(|v| v.eq_ignore_ascii_case("json")).unwrap_or(false);
     let filter = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".to_owned())
-        .to_lowercase();
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+        .map(|value| level_filter(&value))
+        .unwrap_or_else(|_| default_filter());
+    let registry = tracing_subscriber::registry().with(filter);
     let _ = if json {
-        builder.json().flatten_event(true).with_current_span(false).without_time().try_init()
+        let format = tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .without_time()
+            .with_target(false);
+        registry.with(format).try_init()
     } else {
-        builder.compact().try_init()
+        registry.with(tracing_subscriber::fmt::layer().compact().with_target(false)).try_init()
     };
+}
+
+/// The filter a log-level setting asks for: a level or `target=level` directives, INFO when the
+/// value is none of these. Lambda's FATAL (there is no such level in `tracing`) keeps errors.
+fn level_filter(value: &str) -> tracing_subscriber::filter::Targets {
+    let value = value.trim().to_lowercase();
+    let value = match value.as_str() {
+        "" => return default_filter(),
+        "fatal" => "error",
+        other => other,
+    };
+    value.parse().unwrap_or_else(|_| default_filter())
+}
+
+fn default_filter() -> tracing_subscriber::filter::Targets {
+    tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
 }
 
 /// A Moodle call that plan mode did not make.
@@ -109,4 +139,36 @@ pub fn record_planned_call(call: PlannedCall) {
             planned.push(call);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::level_filter;
+
+    #[test]
+    fn lambdas_log_levels_are_understood() {
+        let info = level_filter("INFO");
+        assert!(info.would_enable("shared::webhook", &Level::INFO));
+        assert!(!info.would_enable("shared::webhook", &Level::DEBUG));
+        let debug = level_filter("DEBUG");
+        assert!(debug.would_enable("hyper_util", &Level::DEBUG));
+        assert!(!debug.would_enable("hyper_util", &Level::TRACE));
+        let fatal = level_filter("FATAL");
+        assert!(fatal.would_enable("shared", &Level::ERROR));
+        assert!(!fatal.would_enable("shared", &Level::WARN));
+    }
+
+    #[test]
+    fn target_directives_are_understood_and_nonsense_falls_back_to_info() {
+        let directives = level_filter("shared=debug,hyper_util=warn");
+        assert!(directives.would_enable("shared::zoho", &Level::DEBUG));
+        assert!(!directives.would_enable("hyper_util::client", &Level::INFO));
+        for nonsense in ["", "  ", "shared=loud", "a=b=c"] {
+            let fallback = level_filter(nonsense);
+            assert!(fallback.would_enable("shared", &Level::INFO), "{nonsense:?}");
+            assert!(!fallback.would_enable("shared", &Level::DEBUG), "{nonsense:?}");
+        }
+    }
 }
