@@ -84,7 +84,9 @@ pub fn split_event(event: &Value) -> Result<(Request, RawBody<'_>), RequestError
         .map(LambdaRequest::ApiGatewayV1);
     let request = match rest {
         Some(request) => request,
-        None => ApiGatewayV2httpRequest::deserialize(envelope).map(LambdaRequest::ApiGatewayV2).map_err(|_| not_http())?,
+        None => {
+            ApiGatewayV2httpRequest::deserialize(envelope).map(LambdaRequest::ApiGatewayV2).map_err(|_| not_http())?
+        }
     };
     Ok((Request::from(request), body))
 }
@@ -102,9 +104,10 @@ impl<'de> serde::Deserializer<'de> for Envelope<'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        let entries = self.0.iter().filter(|(key, _)| key.as_str() != "body").map(|(key, value)| {
-            (key.as_str(), if key.as_str() == "isBase64Encoded" { &NOT_BASE64 } else { value })
-        });
+        let entries =
+            self.0.iter().filter(|(key, _)| key.as_str() != "body").map(|(key, value)| {
+                (key.as_str(), if key.as_str() == "isBase64Encoded" { &NOT_BASE64 } else { value })
+            });
         let mut map = serde::de::value::MapDeserializer::new(entries);
         let value = visitor.visit_map(&mut map)?;
         map.end()?;
@@ -235,12 +238,14 @@ mod tests {
         lambda_http::request::from_str(&Value::Object(envelope).to_string()).ok()
     }
 
+    type Pairs = Vec<(String, String)>;
+
     /// Everything of a request the edge (or anyone after it) can read. The maps behind the query,
     /// path and stage parameters and the request context are hash maps: they are compared as
     /// sorted pairs and as JSON values, whose objects compare without regard to order.
-    fn describe(request: &Request) -> (String, Vec<[Vec<(String, String)>; 3]>, Value) {
+    fn describe(request: &Request) -> (String, Vec<[Pairs; 3]>, Value) {
         let sorted = |map: Option<&lambda_http::aws_lambda_events::query_map::QueryMap>| {
-            let mut pairs: Vec<(String, String)> =
+            let mut pairs: Pairs =
                 map.map(|m| m.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()).unwrap_or_default();
             pairs.sort();
             pairs

@@ -91,7 +91,8 @@ mod tests {
     #[test]
     fn the_text_is_the_value_printed() {
         let id = ZohoId::parse("5398830000100000001").unwrap();
-        let call = WebhookCall { endpoint: Endpoint::StudentUpdated, zoho_id: id, module: Some("BTEC_Students".into()) };
+        let call =
+            WebhookCall { endpoint: Endpoint::StudentUpdated, zoho_id: id, module: Some("BTEC_Students".into()) };
         let actions = vec![
             Action::new("zoho.get BTEC_Students", "found").with_detail(json!({"zoho_id": "5398830000100000001"})),
             Action::new("local_mzi_update_student", "updated").with_detail(json!({
