@@ -164,11 +164,13 @@ pub fn definition_params(unit: &zoho::Unit) -> Result<Value, SyncError> {
 pub async fn sync_unit(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     let Some(unit) = fetch::<zoho::Unit>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
     let params = definition_params(&unit)?;
-    let sent: Vec<&str> = params["criteria"]
+    // The short names sent, kept apart so the parameters themselves go to `upsert` uncopied.
+    let sent: Vec<String> = params["criteria"]
         .as_array()
-        .map(|items| items.iter().filter_map(|c| c["shortname"].as_str()).collect())
+        .map(|items| items.iter().filter_map(|c| c["shortname"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
-    let result = upsert(app, CREATE_FUNCTION, params.clone(), trail).await.map_err(refusal)?;
+    let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
+    let result = upsert(app, CREATE_FUNCTION, params, trail).await.map_err(refusal)?;
     if !app.moodle.is_plan_mode() && !result.is_stale() {
         check_answer(&result, &sent)?;
     }

@@ -27,23 +27,86 @@ use crate::zoho::{self, Module};
 const MAX_PARENT_DEPTH: u8 = 3;
 
 /// The plugin's uniform result of an upsert or delete (`docs/plugin-api.md` §2.1), with the
-/// function-specific keys kept in `extra`. `Default` is what plan mode returns.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// function-specific keys kept in `extra`. `Default` is what plan mode returns. Every field is
+/// optional (a missing one is its default); decoded as described at its `Deserialize` impl.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PluginResult {
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub id: i64,
-    #[serde(default)]
     pub zoho_id: String,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub parent_entity: String,
-    #[serde(default)]
     pub parent_zoho_id: String,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// What `#[derive(Deserialize)]` with `#[serde(default)]` fields and a `#[serde(flatten)]`
+/// `extra` accepted and answered, without its buffering: the derive first copied every key the
+/// struct does not name into an intermediate tree and then into `extra`; here each one goes
+/// into `extra` directly. Same results and the same errors: an object only, a repeated named
+/// key refused as a `duplicate field`, a named key of the wrong type refused in key order.
+impl<'de> Deserialize<'de> for PluginResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        const NAMED: [&str; 6] = ["status", "id", "zoho_id", "message", "parent_entity", "parent_zoho_id"];
+        /// A key: the position of a named field, or any other key.
+        enum Key {
+            Named(usize),
+            Other(String),
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct KeyVisitor;
+                impl Visitor<'_> for KeyVisitor {
+                    type Value = Key;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a key")
+                    }
+                    fn visit_str<E: Error>(self, v: &str) -> Result<Key, E> {
+                        Ok(NAMED.iter().position(|n| *n == v).map_or_else(|| Key::Other(v.to_owned()), Key::Named))
+                    }
+                    fn visit_string<E: Error>(self, v: String) -> Result<Key, E> {
+                        Ok(NAMED.iter().position(|n| *n == v).map_or(Key::Other(v), Key::Named))
+                    }
+                }
+                d.deserialize_identifier(KeyVisitor)
+            }
+        }
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = PluginResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PluginResult")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PluginResult, A::Error> {
+                let mut r = PluginResult::default();
+                let mut seen = [false; NAMED.len()];
+                while let Some(key) = map.next_key::<Key>()? {
+                    let index = match key {
+                        Key::Named(index) => index,
+                        Key::Other(name) => {
+                            let value: Value = map.next_value()?;
+                            r.extra.insert(name, value);
+                            continue;
+                        }
+                    };
+                    if std::mem::replace(&mut seen[index], true) {
+                        return Err(A::Error::duplicate_field(NAMED[index]));
+                    }
+                    match index {
+                        0 => r.status = map.next_value()?,
+                        1 => r.id = map.next_value()?,
+                        2 => r.zoho_id = map.next_value()?,
+                        3 => r.message = map.next_value()?,
+                        4 => r.parent_entity = map.next_value()?,
+                        _ => r.parent_zoho_id = map.next_value()?,
+                    }
+                }
+                Ok(r)
+            }
+        }
+        d.deserialize_map(Fields)
+    }
 }
 
 impl PluginResult {
@@ -410,4 +473,82 @@ fn result_detail(params: &Value, result: &PluginResult) -> Value {
 /// enrolments: the record that asked is synced right after).
 async fn sync_parent(app: &Context, entity: Entity, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     sync_by_id(app, entity, id, trail).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PluginResult` as it was derived (same name, so the error texts can be compared).
+    mod derived {
+        use serde::Deserialize;
+        use serde_json::{Map, Value};
+
+        #[derive(Debug, Default, PartialEq, Deserialize)]
+        pub struct PluginResult {
+            #[serde(default)]
+            pub status: String,
+            #[serde(default)]
+            pub id: i64,
+            #[serde(default)]
+            pub zoho_id: String,
+            #[serde(default)]
+            pub message: String,
+            #[serde(default)]
+            pub parent_entity: String,
+            #[serde(default)]
+            pub parent_zoho_id: String,
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+    }
+    use derived::PluginResult as Derived;
+
+    fn as_derived(r: PluginResult) -> Derived {
+        Derived {
+            status: r.status,
+            id: r.id,
+            zoho_id: r.zoho_id,
+            message: r.message,
+            parent_entity: r.parent_entity,
+            parent_zoho_id: r.parent_zoho_id,
+            extra: r.extra,
+        }
+    }
+
+    /// The hand-written decoder gives what the derive gave, from text and from a `Value`: the
+    /// same result, or an error with the same text.
+    #[test]
+    fn plugin_results_decode_as_the_derive_did() {
+        let answers = [
+            r#"{"status":"created","id":7,"zoho_id":"5398830000100000001"}"#,
+            r#"{"status":"parent_missing","id":0,"zoho_id":"1","message":"m","parent_entity":"student","parent_zoho_id":"2"}"#,
+            r#"{"status":"updated","definition_id":4,"areaid":9,"criteria":[{"shortname":"P1","id":3}],"x":null}"#,
+            r#"{"extra":1,"status":"deleted","extra":2,"id":-3}"#,
+            r#"{"st\u0061tus":"escaped key","other\"key":"v"}"#,
+            r#"{}"#,
+            r#"{"status":null}"#,
+            r#"{"status":5}"#,
+            r#"{"id":"7"}"#,
+            r#"{"id":1.5}"#,
+            r#"{"id":18446744073709551615}"#,
+            r#"{"status":"a","status":"b"}"#,
+            r#"{"id":1,"x":true,"id":2}"#,
+            r#"{"message":["a"]}"#,
+            r#"[]"#,
+            r#"["created",7]"#,
+            r#"null"#,
+            r#""created""#,
+            r#"7"#,
+        ];
+        for answer in answers {
+            let derived = serde_json::from_str::<Derived>(answer).map_err(|e| e.to_string());
+            let ours = serde_json::from_str::<PluginResult>(answer).map(as_derived).map_err(|e| e.to_string());
+            assert_eq!(ours, derived, "{answer}");
+            let Ok(value) = serde_json::from_str::<Value>(answer) else { continue };
+            let derived = serde_json::from_value::<Derived>(value.clone()).map_err(|e| e.to_string());
+            let ours = serde_json::from_value::<PluginResult>(value).map(as_derived).map_err(|e| e.to_string());
+            assert_eq!(ours, derived, "{answer} (from a value)");
+        }
+    }
 }

@@ -12,7 +12,10 @@
 use std::borrow::Cow;
 
 use base64::Engine;
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
+use serde::Deserialize as _;
 use serde_json::{Map, Value};
 
 use super::RequestError;
@@ -55,6 +58,11 @@ impl RawBody<'_> {
 
 /// The request `lambda_http` builds from the event's envelope (everything but the body), and the
 /// body as it came; a 400 for an event that is not an API Gateway HTTP request.
+///
+/// The envelope is read straight from the event's `Value` ([`Envelope`]) by the same
+/// `aws_lambda_events` types and the same conversion `lambda_http::request::from_str` uses, in
+/// its order (a REST API event first, then an HTTP API one); copying the envelope into a new
+/// object, printing it and parsing that text twice cost about as much as the rest of the edge.
 pub fn split_event(event: &Value) -> Result<(Request, RawBody<'_>), RequestError> {
     let not_http = || RequestError::bad_request("invalid_event", "the event is not an API Gateway HTTP request");
     let fields = event.as_object().ok_or_else(not_http)?;
@@ -66,16 +74,50 @@ pub fn split_event(event: &Value) -> Result<(Request, RawBody<'_>), RequestError
         Some(Value::String(text)) => RawBody::Plain(text.as_bytes()),
         Some(_) => return Err(not_http()),
     };
-    let envelope: Map<String, Value> = fields
-        .iter()
-        .filter(|(key, _)| key.as_str() != "body")
-        .map(|(key, value)| match key.as_str() {
-            "isBase64Encoded" => (key.clone(), Value::Bool(false)),
-            _ => (key.clone(), value.clone()),
-        })
-        .collect();
-    let request = lambda_http::request::from_str(&Value::Object(envelope).to_string()).map_err(|_| not_http())?;
-    Ok((request, body))
+    let envelope = Envelope(fields);
+    // `httpMethod` is a required field of a REST API event: without it that attempt can only
+    // fail, so it is not made (an HTTP API event has no such key).
+    let rest = fields
+        .contains_key("httpMethod")
+        .then(|| ApiGatewayProxyRequest::deserialize(envelope).ok())
+        .flatten()
+        .map(LambdaRequest::ApiGatewayV1);
+    let request = match rest {
+        Some(request) => request,
+        None => {
+            ApiGatewayV2httpRequest::deserialize(envelope).map(LambdaRequest::ApiGatewayV2).map_err(|_| not_http())?
+        }
+    };
+    Ok((Request::from(request), body))
+}
+
+/// The event without its body and with `isBase64Encoded` false, as a deserializer over the
+/// event's own entries (nothing copied): what `lambda_http` is given to build the request, so
+/// that it never sees, decodes or copies the body (see the module's comment).
+#[derive(Clone, Copy)]
+struct Envelope<'a>(&'a Map<String, Value>);
+
+/// What the envelope says instead of the event's own `isBase64Encoded`.
+static NOT_BASE64: Value = Value::Bool(false);
+
+impl<'de> serde::Deserializer<'de> for Envelope<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        let entries =
+            self.0.iter().filter(|(key, _)| key.as_str() != "body").map(|(key, value)| {
+                (key.as_str(), if key.as_str() == "isBase64Encoded" { &NOT_BASE64 } else { value })
+            });
+        let mut map = serde::de::value::MapDeserializer::new(entries);
+        let value = visitor.visit_map(&mut map)?;
+        map.end()?;
+        Ok(value)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
 }
 
 /// Whether the event came through an HTTP API (payload 2.0) rather than a REST API (1.0).
@@ -179,6 +221,110 @@ mod tests {
         let mut numeric_body = v2("", false);
         numeric_body["body"] = json!(42);
         assert_eq!(split_event(&numeric_body).unwrap_err().code, "invalid_event");
+    }
+
+    /// The envelope as `split_event` read it before: copied without the body, printed, and parsed
+    /// by `lambda_http::request::from_str`.
+    fn split_by_text(event: &Value) -> Option<Request> {
+        let fields = event.as_object()?;
+        let envelope: Map<String, Value> = fields
+            .iter()
+            .filter(|(key, _)| key.as_str() != "body")
+            .map(|(key, value)| match key.as_str() {
+                "isBase64Encoded" => (key.clone(), Value::Bool(false)),
+                _ => (key.clone(), value.clone()),
+            })
+            .collect();
+        lambda_http::request::from_str(&Value::Object(envelope).to_string()).ok()
+    }
+
+    type Pairs = Vec<(String, String)>;
+
+    /// Everything of a request the edge (or anyone after it) can read. The maps behind the query,
+    /// path and stage parameters and the request context are hash maps: they are compared as
+    /// sorted pairs and as JSON values, whose objects compare without regard to order.
+    fn describe(request: &Request) -> (String, Vec<[Pairs; 3]>, Value) {
+        let sorted = |map: Option<&lambda_http::aws_lambda_events::query_map::QueryMap>| {
+            let mut pairs: Pairs =
+                map.map(|m| m.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()).unwrap_or_default();
+            pairs.sort();
+            pairs
+        };
+        (
+            format!(
+                "{:?} {:?} {:?} raw_path={:?} body={:?}",
+                request.method(),
+                request.uri(),
+                request.headers(),
+                request.raw_http_path(),
+                request.body(),
+            ),
+            vec![[
+                sorted(request.query_string_parameters_ref()),
+                sorted(request.path_parameters_ref()),
+                sorted(request.stage_variables_ref()),
+            ]],
+            serde_json::to_value(request.request_context_ref()).unwrap(),
+        )
+    }
+
+    /// Reading the envelope in place builds exactly the request the printed copy built, for the
+    /// recorded events, the variants and odd shapes, and refuses exactly what it refused.
+    #[test]
+    fn the_envelope_read_in_place_matches_the_printed_copy() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
+        let mut events: Vec<Value> = Vec::new();
+        for dir in [root.to_owned(), format!("{root}/variants")] {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    events.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
+                }
+            }
+        }
+        assert!(events.len() >= 20, "the recorded events are read");
+        let recorded = events.clone();
+        for event in &recorded {
+            for (key, value) in [
+                ("isBase64Encoded", json!("yes")),
+                ("isBase64Encoded", json!(null)),
+                ("isBase64Encoded", json!(true)),
+                ("body", json!(null)),
+                ("headers", json!({"x-webhook-secret": ["a", "b"]})),
+                ("headers", json!(null)),
+                ("headers", json!({"content-type": 5})),
+                ("multiValueHeaders", json!({"x-webhook-secret": ["a", "b"], "accept": ["*/*"]})),
+                ("cookies", json!(["a=1", "b=2"])),
+                ("rawQueryString", json!("zoho_id=42&module=BTEC")),
+                ("queryStringParameters", json!({"zoho_id": "42"})),
+                ("multiValueQueryStringParameters", json!({"zoho_id": ["42", "43"]})),
+                ("requestContext", json!({})),
+                ("requestContext", json!(null)),
+                ("httpMethod", json!("DELETE")),
+                ("httpMethod", json!(7)),
+                ("rawPath", json!(null)),
+                ("path", json!("/prod/api/v1/webhooks/student-dashboard/student_updated")),
+                ("stageVariables", json!({"a": "b"})),
+                ("pathParameters", json!(null)),
+                ("version", json!(2)),
+            ] {
+                let mut variant = event.clone();
+                variant[key] = value;
+                events.push(variant);
+            }
+            let mut without_context = event.clone();
+            without_context.as_object_mut().unwrap().remove("requestContext");
+            events.push(without_context);
+        }
+        events.extend([json!({}), json!({"Records": []}), json!({"httpMethod": "POST"})]);
+        let mut accepted = 0;
+        for event in &events {
+            let before = split_by_text(event).map(|r| describe(&r));
+            let after = split_event(event).ok().map(|(r, _)| describe(&r));
+            assert_eq!(after, before, "{event}");
+            accepted += usize::from(after.is_some());
+        }
+        assert!(accepted > recorded.len(), "most variants are requests: {accepted}");
     }
 
     #[test]

@@ -279,11 +279,11 @@ async fn route(
             // A final answer: nothing changed, nothing to retry, so nothing is captured.
             handled.outcome = outcome.refusal.unwrap_or("refused").into();
             tracing::warn!(endpoint = endpoint.name(), zoho_id = %call.zoho_id, code = outcome.refusal.unwrap_or("refused"), reason = outcome.reason.as_deref().unwrap_or(""), "webhook refused");
-            json(StatusCode::CONFLICT, &outcome.to_json(&call, planned))
+            json_text(StatusCode::CONFLICT, outcome.to_json_text(&call, planned))
         }
         Ok(outcome) => {
             handled.outcome = outcome.status.as_str().into();
-            json(StatusCode::OK, &outcome.to_json(&call, planned))
+            json_text(StatusCode::OK, outcome.to_json_text(&call, planned))
         }
         Err(err) => {
             handled.outcome = err.code().to_owned();
@@ -398,7 +398,12 @@ fn query_pairs(request: &Request) -> Vec<(String, String)> {
 }
 
 fn json(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
-    let mut response = Response::new(Body::Text(body.to_string()));
+    json_text(status, body.to_string())
+}
+
+/// A JSON answer whose text is already written.
+fn json_text(status: StatusCode, text: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -25,18 +25,17 @@ pub trait Module: DeserializeOwned + Send + 'static {
 
 /// Decodes one record of module `T` from the JSON Zoho returned.
 pub fn decode<T: Module>(value: Value) -> Result<T, ZohoError> {
-    let id_text = value
-        .get("id")
-        .and_then(|v| v.as_str())
-        .filter(|id| ZohoId::parse(id).is_ok())
-        .map(|id| format!(" record {id}"))
-        .unwrap_or_default();
-    let context = format!("{}{id_text}", T::API_NAME);
+    // The error's context names the record; it is written only when there is an error.
+    let id = value.get("id").and_then(|v| v.as_str()).filter(|id| ZohoId::parse(id).is_ok()).map(str::to_owned);
+    let context = move || match id {
+        Some(id) => format!("{} record {id}", T::API_NAME),
+        None => T::API_NAME.to_owned(),
+    };
     if !value.is_object() {
-        return Err(ZohoError::Decode { context, reason: "the record is not a JSON object".into() });
+        return Err(ZohoError::Decode { context: context(), reason: "the record is not a JSON object".into() });
     }
     serde_path_to_error::deserialize(value)
-        .map_err(|e| ZohoError::Decode { context, reason: format!("field {}: {}", e.path(), e.inner()) })
+        .map_err(|e| ZohoError::Decode { context: context(), reason: format!("field {}: {}", e.path(), e.inner()) })
 }
 
 macro_rules! module {
