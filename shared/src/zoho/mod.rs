@@ -129,6 +129,23 @@ impl Answer {
     }
 }
 
+/// A get-by-id answer read the regular way: the first record of `data` as JSON, `None` when
+/// Zoho has no such record (204, or an empty `data`).
+fn single_record(operation: &str, answer: Answer) -> Result<Option<Value>, ZohoError> {
+    match answer.status {
+        204 => Ok(None),
+        200 => {
+            let mut value = answer.json().ok_or_else(|| decode_error(operation, "not JSON"))?;
+            match value.get_mut("data").and_then(Value::as_array_mut) {
+                Some(data) if data.is_empty() => Ok(None),
+                Some(data) => Ok(Some(data.swap_remove(0))),
+                None => Err(decode_error(operation, "no data array")),
+            }
+        }
+        _ => Err(rejection(operation, &answer)),
+    }
+}
+
 impl ZohoClient {
     /// The production client: SSM token sharing when `settings.token_cache_param` is set.
     pub fn new(http: reqwest::Client, settings: ZohoSettings) -> Self {
@@ -150,8 +167,16 @@ impl ZohoClient {
     }
 
     /// Reads a record by id; `Ok(None)` when it does not exist (HTTP 204).
+    /// The record is decoded straight from the answer's bytes when it can be
+    /// ([`records::decode_single`]); otherwise the regular way, which gives every error.
     pub async fn get<T: Module>(&self, id: &ZohoId) -> Result<Option<T>, ZohoError> {
-        match self.get_raw(T::API_NAME, id).await? {
+        let (operation, answer) = self.get_answer(T::API_NAME, id).await?;
+        if answer.status == 200
+            && let Some(record) = records::decode_single::<T>(&answer.body)
+        {
+            return Ok(record);
+        }
+        match single_record(&operation, answer)? {
             None => Ok(None),
             Some(value) => records::decode(value).map(Some),
         }
@@ -159,22 +184,17 @@ impl ZohoClient {
 
     /// Reads a record by id as raw JSON.
     pub async fn get_raw(&self, module: &str, id: &ZohoId) -> Result<Option<Value>, ZohoError> {
+        let (operation, answer) = self.get_answer(module, id).await?;
+        single_record(&operation, answer)
+    }
+
+    /// `GET /crm/v8/{module}/{id}`: the answer, and the operation's name for errors.
+    async fn get_answer(&self, module: &str, id: &ZohoId) -> Result<(String, Answer), ZohoError> {
         check_module_name(module)?;
         let path = format!("/crm/v8/{module}/{id}");
         let operation = format!("GET {module}/{id}");
         let answer = self.crm(&operation, |http, base| http.get(format!("{base}{path}"))).await?;
-        match answer.status {
-            204 => Ok(None),
-            200 => {
-                let mut value = answer.json().ok_or_else(|| decode_error(&operation, "not JSON"))?;
-                match value.get_mut("data").and_then(Value::as_array_mut) {
-                    Some(data) if data.is_empty() => Ok(None),
-                    Some(data) => Ok(Some(data.swap_remove(0))),
-                    None => Err(decode_error(&operation, "no data array")),
-                }
-            }
-            _ => Err(rejection(&operation, &answer)),
-        }
+        Ok((operation, answer))
     }
 
     /// All records of `T` whose lookup `field` points at `id`, e.g. every `Enrollment` whose

@@ -38,6 +38,63 @@ pub fn decode<T: Module>(value: Value) -> Result<T, ZohoError> {
         .map_err(|e| ZohoError::Decode { context: context(), reason: format!("field {}: {}", e.path(), e.inner()) })
 }
 
+/// Decodes a get-by-id answer body (`{"data": [record, …]}`) straight from its bytes into `T`:
+/// `Some(Some(record))` for the first record, `Some(None)` when `data` is empty. `None` means
+/// "not in one pass": the caller then decodes the answer the regular way ([`decode`] of a
+/// `Value`), so every error, and every answer this pass does not take, is exactly what the
+/// regular decoder gives. Whatever this pass returns, the regular decoder returns too (parity
+/// test below); it only skips the `Value` tree and the path tracking that success never needs.
+pub fn decode_single<T: Module>(body: &[u8]) -> Option<Option<T>> {
+    serde_json::from_slice::<SingleAnswer<T>>(body).ok().map(|answer| answer.data.0)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct SingleAnswer<T> {
+    data: FirstRecord<T>,
+}
+
+/// The first element of `data`, which must be a JSON object (as [`decode`] requires); the rest
+/// are skipped, as the regular path skips them.
+struct FirstRecord<T>(Option<T>);
+
+impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for FirstRecord<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Elements<T>(std::marker::PhantomData<T>);
+        impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for Elements<T> {
+            type Value = FirstRecord<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let first = seq.next_element::<ObjectRecord<T>>()?.map(|r| r.0);
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(FirstRecord(first))
+            }
+        }
+        deserializer.deserialize_seq(Elements(std::marker::PhantomData))
+    }
+}
+
+/// A record that is a JSON object (a derived struct would also take an array, positionally).
+struct ObjectRecord<T>(T);
+
+impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for ObjectRecord<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for Object<T> {
+            type Value = ObjectRecord<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ObjectRecord)
+            }
+        }
+        deserializer.deserialize_map(Object(std::marker::PhantomData))
+    }
+}
+
 macro_rules! module {
     ($ty:ty, $api:literal, $fields:literal) => {
         impl Module for $ty {
@@ -759,6 +816,86 @@ pub fn decode_enrollment_page<'a>(body: &'a [u8], context: &str) -> Result<(Enro
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The regular path of a get-by-id answer, as `ZohoClient::get` runs it after the one pass.
+    fn regular_single<T: Module>(body: &[u8]) -> Result<Option<T>, String> {
+        let mut value: Value = serde_json::from_slice(body).map_err(|_| "not JSON".to_owned())?;
+        match value.get_mut("data").and_then(Value::as_array_mut) {
+            Some(data) if data.is_empty() => Ok(None),
+            Some(data) => decode::<T>(data.swap_remove(0)).map(Some).map_err(|e| e.to_string()),
+            None => Err("no data array".to_owned()),
+        }
+    }
+
+    /// Whatever the one pass returns, the regular decoder returns too; where the one pass
+    /// declines, the regular decoder's answer (an error, usually) stands.
+    fn assert_single_parity<T: Module + PartialEq + std::fmt::Debug>(body: &[u8]) -> bool {
+        match decode_single::<T>(body) {
+            Some(one_pass) => {
+                assert_eq!(Ok(one_pass), regular_single::<T>(body), "{}", String::from_utf8_lossy(body));
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn fixture(module: &str) -> Vec<Value> {
+        let path = format!("{}/../fixtures/zoho/{module}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture JSON")
+    }
+
+    fn every_fixture_record_decodes_in_one_pass<T: Module + PartialEq + std::fmt::Debug>() {
+        let records = fixture(T::API_NAME);
+        assert!(!records.is_empty());
+        for record in records {
+            let body = serde_json::to_vec(&json!({"data": [record], "info": {"count": 1}})).unwrap();
+            assert!(assert_single_parity::<T>(&body), "{} declined a fixture record", T::API_NAME);
+        }
+    }
+
+    #[test]
+    fn single_records_decode_in_one_pass_like_the_regular_decoder() {
+        every_fixture_record_decodes_in_one_pass::<Student>();
+        every_fixture_record_decodes_in_one_pass::<Teacher>();
+        every_fixture_record_decodes_in_one_pass::<Program>();
+        every_fixture_record_decodes_in_one_pass::<Class>();
+        every_fixture_record_decodes_in_one_pass::<Enrollment>();
+        every_fixture_record_decodes_in_one_pass::<Registration>();
+        every_fixture_record_decodes_in_one_pass::<Payment>();
+        every_fixture_record_decodes_in_one_pass::<Grade>();
+        every_fixture_record_decodes_in_one_pass::<StudentRequest>();
+        every_fixture_record_decodes_in_one_pass::<Unit>();
+    }
+
+    #[test]
+    fn single_records_the_one_pass_declines_get_the_regular_answer() {
+        let student = fixture("BTEC_Students").remove(0);
+        let mut wrong_type = student.clone();
+        wrong_type["Modified_Time"] = json!({"not": "a time"});
+        let mut array_record = Vec::new();
+        if let Value::Object(fields) = &student {
+            array_record = fields.values().cloned().collect();
+        }
+        // Accepted: an empty data array, extra records after the first (even malformed ones).
+        for body in [json!({"data": []}), json!({"data": [student.clone(), 7]})] {
+            let body = serde_json::to_vec(&body).unwrap();
+            assert!(assert_single_parity::<Student>(&body));
+        }
+        // Declined, and the regular decoder's error stands.
+        for body in [
+            json!({"data": [wrong_type]}),
+            json!({"data": [array_record]}),
+            json!({"data": ["5398830000100000001"]}),
+            json!({"data": null}),
+            json!({"info": {}}),
+            json!([student]),
+        ] {
+            let body = serde_json::to_vec(&body).unwrap();
+            assert!(!assert_single_parity::<Student>(&body), "{body:?}");
+            assert!(regular_single::<Student>(&body).is_err());
+        }
+        assert_eq!(decode_single::<Student>(b"not json"), None);
+    }
 
     /// The single-pass page decoder keeps exactly what the regular decoder keeps, for every
     /// lenient shape Zoho may send, and refuses (with the regular decoder's error) what it
