@@ -1,7 +1,6 @@
 //! The JSON answer of a processed webhook.
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::WebhookCall;
 use crate::ids::ZohoId;
@@ -10,34 +9,11 @@ use crate::telemetry::PlannedCall;
 
 // The outcome is the processing's (`crate::outcome`); turning it into the answer is the edge's.
 impl Outcome {
-    /// `{"status", "endpoint", "zoho_id", "actions", "reason"?}`; in plan mode also
-    /// `"mode": "plan"` and the Moodle calls that were not made.
-    pub fn to_json(&self, call: &WebhookCall, planned: Option<Vec<PlannedCall>>) -> Value {
-        let mut body = json!({
-            "status": self.status,
-            "endpoint": call.endpoint.name(),
-            "zoho_id": call.zoho_id,
-            "actions": self.actions,
-        });
-        if let Some(reason) = &self.reason {
-            body["reason"] = reason.clone().into();
-        }
-        if let Some(code) = self.refusal {
-            // Answered 409 with the edge's usual error shape, so Zoho's log and a person read it
-            // like any other refusal.
-            body["error"] =
-                json!({"code": code, "message": self.reason.clone().unwrap_or_default(), "retryable": false});
-        }
-        if let Some(planned) = planned {
-            body["mode"] = "plan".into();
-            body["planned_moodle_calls"] = serde_json::to_value(planned).unwrap_or_default();
-        }
-        body
-    }
-
-    /// The text of [`Outcome::to_json`], byte for byte, written in one pass: the answer is
-    /// serialised straight from the outcome instead of being copied into a `Value` tree first
-    /// (the actions' details included) and printed from there.
+    /// `{"status", "endpoint", "zoho_id", "actions", "reason"?}`, and for a refusal (answered 409)
+    /// the edge's usual `"error"` object, so Zoho's log and a person read it like any other
+    /// refusal; in plan mode also `"mode": "plan"` and the Moodle calls that were not made.
+    /// Serialised straight from the outcome, without a `Value` tree of it (the actions' details
+    /// included).
     pub fn to_json_text(&self, call: &WebhookCall, planned: Option<Vec<PlannedCall>>) -> String {
         let answer = Answer {
             status: self.status,
@@ -58,7 +34,7 @@ impl Outcome {
     }
 }
 
-/// The keys of [`Outcome::to_json`], in its order.
+/// The keys of the answer, in order.
 #[derive(Serialize)]
 struct Answer<'a> {
     status: OutcomeStatus,
@@ -84,10 +60,37 @@ struct Refusal<'a> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
     use crate::webhook::Endpoint;
 
-    /// The text written in one pass is the text of the `Value`, for every kind of outcome.
+    /// The answer as it was built before it was written in one pass: a `Value` tree, printed.
+    fn reference(outcome: &Outcome, call: &WebhookCall, planned: Option<Vec<PlannedCall>>) -> Value {
+        let mut body = json!({
+            "status": outcome.status,
+            "endpoint": call.endpoint.name(),
+            "zoho_id": call.zoho_id,
+            "actions": outcome.actions,
+        });
+        if let Some(reason) = &outcome.reason {
+            body["reason"] = reason.clone().into();
+        }
+        if let Some(code) = outcome.refusal {
+            // Answered 409 with the edge's usual error shape, so Zoho's log and a person read it
+            // like any other refusal.
+            body["error"] =
+                json!({"code": code, "message": outcome.reason.clone().unwrap_or_default(), "retryable": false});
+        }
+        if let Some(planned) = planned {
+            body["mode"] = "plan".into();
+            body["planned_moodle_calls"] = serde_json::to_value(planned).unwrap_or_default();
+        }
+        body
+    }
+
+    /// The text written in one pass is the text of the `Value` tree it replaced, for every kind of
+    /// outcome.
     #[test]
     fn the_text_is_the_value_printed() {
         let id = ZohoId::parse("5398830000100000001").unwrap();
@@ -117,7 +120,7 @@ mod tests {
             for planned in [None, Some(planned.clone()), Some(Vec::new())] {
                 assert_eq!(
                     outcome.to_json_text(&call, planned.clone()),
-                    outcome.to_json(&call, planned).to_string(),
+                    reference(outcome, &call, planned).to_string(),
                     "{outcome:?}"
                 );
             }

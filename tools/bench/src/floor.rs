@@ -92,18 +92,7 @@ impl RecordFloor {
             seen += bytes.len();
         }
         if let Some(form) = moodle_body {
-            let answer = self
-                .http
-                .post(&self.moodle_url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
-                .body(form.clone())
-                .send()
-                .await
-                .expect("moodle post");
-            let bytes = answer.bytes().await.expect("moodle body");
-            let _: serde::de::IgnoredAny = serde_json::from_slice(&bytes).expect("Moodle answers JSON");
-            seen += bytes.len();
+            seen += post_form(&self.http, &self.moodle_url, form.clone()).await;
         }
         let response =
             format!(r#"{{"statusCode":200,"body":"{{\"status\":\"ok\",\"zoho_id\":\"{}\"}}"}}"#, webhook.zoho_id);
@@ -203,17 +192,7 @@ impl ClassFloor {
         let rows: Vec<&Row<'_>> = decoded.iter().flat_map(|p| p.data.iter()).collect();
         for chunk in rows.chunks(ITEMS_PER_CALL) {
             write_body(moodle_token, chunk, body);
-            let answer = http
-                .post(moodle_url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
-                .body(body.clone())
-                .send()
-                .await
-                .expect("moodle post");
-            let bytes = answer.bytes().await.expect("moodle body");
-            let _: serde::de::IgnoredAny = serde_json::from_slice(&bytes).expect("Moodle answers JSON");
-            received += bytes.len();
+            received += post_form(http, moodle_url, body.clone()).await;
         }
         received
     }
@@ -232,6 +211,21 @@ struct PageInfo {
 struct MoreRecords {
     #[serde(default)]
     more_records: bool,
+}
+
+/// Posts a Moodle form body, reads the answer and checks it is JSON; returns its length.
+async fn post_form(http: &reqwest::Client, moodle_url: &str, form: impl Into<reqwest::Body>) -> usize {
+    let answer = http
+        .post(moodle_url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(form)
+        .send()
+        .await
+        .expect("moodle post");
+    let bytes = answer.bytes().await.expect("moodle body");
+    let _: serde::de::IgnoredAny = serde_json::from_slice(&bytes).expect("Moodle answers JSON");
+    bytes.len()
 }
 
 /// Every COQL page of `query` (200 rows each), as the function requests them.
