@@ -101,15 +101,17 @@ async fn awkward_bodies_from_rest_and_http_apis_get_a_clear_4xx_and_no_zoho_requ
         for (label, headers, body, base64, status, code) in awkward_bodies() {
             let event = testkit::raw_event(version, "POST", PATH, &headers, None, Some(&body), base64);
             let started = Instant::now();
-            let response =
-                webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event, None).await;
-            let (got, answer) = testkit::response_json(&response);
+            let answered =
+                webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event.to_string(), None)
+                    .await;
+            let (got, answer) = testkit::response_json(&answered.response);
             assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{version} {label}: {answer}");
             assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{version} {label}");
             assert_eq!(answer["error"]["retryable"], false, "{version} {label}");
             assert!(started.elapsed() < Duration::from_secs(2), "{version} {label}: took {:?}", started.elapsed());
             // What API Gateway receives back: its proxy shape, with the JSON error as text.
-            let proxy = webhook::event::gateway_response(&event, &response);
+            assert_eq!(answered.http_api, version == "2.0", "{version} {label}");
+            let proxy = serde_json::to_value(&answered).unwrap();
             assert_eq!(proxy["statusCode"], status, "{version} {label}");
             assert_eq!(proxy["headers"]["content-type"], "application/json", "{version} {label}");
             let text: Value = serde_json::from_str(proxy["body"].as_str().unwrap()).unwrap();
@@ -130,9 +132,10 @@ async fn the_secret_and_the_size_are_checked_before_the_body_is_decoded_or_parse
         let app = app.clone();
         async move {
             let event = testkit::raw_event("2.0", "POST", PATH, &headers, None, Some(&body), base64);
-            let response =
-                webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event, None).await;
-            testkit::response_json(&response)
+            let answer =
+                webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event.to_string(), None)
+                    .await;
+            testkit::response_json(&answer.response)
         }
     };
     let no_secret = vec![("content-type".to_string(), "application/json".to_string())];
@@ -257,8 +260,15 @@ async fn the_budget_comes_from_the_lambda_deadline_minus_the_margin() {
         false,
     );
     let started = Instant::now();
-    let response =
-        webhook::handle_event(&app, Function::DashboardSync, &ConfirmedStudentDelete, &event, Some(context)).await;
+    let response = webhook::handle_event(
+        &app,
+        Function::DashboardSync,
+        &ConfirmedStudentDelete,
+        &event.to_string(),
+        Some(context),
+    )
+    .await
+    .response;
     let (status, answer) = testkit::response_json(&response);
     assert_eq!((status, answer["error"]["code"].as_str()), (202, Some("deadline_exceeded")), "{answer}");
     assert!(started.elapsed() < Duration::from_millis(1_500), "{:?}", started.elapsed());

@@ -170,11 +170,11 @@ pub async fn sync_unit(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<
         .map(|items| items.iter().filter_map(|c| c["shortname"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
     let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
-    let result = upsert(app, CREATE_FUNCTION, params, trail).await.map_err(refusal)?;
+    let mut result = upsert(app, CREATE_FUNCTION, params, trail).await.map_err(refusal)?;
     if !app.moodle.is_plan_mode() && !result.is_stale() {
         check_answer(&result, &sent)?;
     }
-    trail.push(definition_action(CREATE_FUNCTION, &result, &sent));
+    trail.push(definition_action(CREATE_FUNCTION, &mut result, &sent));
     Ok(Synced::Applied(result))
 }
 
@@ -228,14 +228,17 @@ fn check_answer(result: &PluginResult, sent: &[&str]) -> Result<(), SyncError> {
     Ok(())
 }
 
-fn definition_action(function: &str, result: &PluginResult, sent: &[&str]) -> Action {
-    // What Moodle stored (ids, short names, sortorder) is the truth; what was sent is beside it.
+/// The action that reports the definition. What Moodle stored (ids, short names, sortorder) is
+/// the truth, and what was sent is beside it; the stored criteria are moved from the result into
+/// the action (nothing after this reads them from the result), not copied.
+fn definition_action(function: &str, result: &mut PluginResult, sent: &[&str]) -> Action {
+    let stored = result.extra.shift_remove("criteria").unwrap_or(Value::Null);
     Action::new(format!("{function} criteria"), result.status_text()).with_detail(json!({
         "zoho_id": result.zoho_id,
         "definition_id": result.int("definition_id"),
         "areaid": result.int("areaid"),
         "criteria_sent": sent,
-        "criteria_stored": result.extra.get("criteria").cloned().unwrap_or(Value::Null),
+        "criteria_stored": stored,
     }))
 }
 

@@ -16,7 +16,6 @@ use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
 use serde::Deserialize as _;
-use serde_json::{Map, Value};
 
 use super::RequestError;
 
@@ -56,61 +55,162 @@ impl RawBody<'_> {
     }
 }
 
-/// The request `lambda_http` builds from the event's envelope (everything but the body), and the
-/// body as it came; a 400 for an event that is not an API Gateway HTTP request.
+/// An API Gateway event, split: the request `lambda_http` builds from its envelope (everything
+/// but the body), the body as it came, and which flavour of API sent it.
+pub struct SplitEvent<'a> {
+    pub request: Request,
+    pub(super) body: Cow<'a, str>,
+    pub(super) base64: bool,
+    /// An HTTP API (payload 2.0) event rather than a REST API (1.0) one.
+    pub http_api: bool,
+}
+
+impl SplitEvent<'_> {
+    /// The body as API Gateway sent it, not yet decoded.
+    pub fn raw_body(&self) -> RawBody<'_> {
+        if self.base64 { RawBody::Base64(&self.body) } else { RawBody::Plain(self.body.as_bytes()) }
+    }
+}
+
+/// Splits the raw event text ([`SplitEvent`]); a 400 for an event that is not an API Gateway HTTP
+/// request.
 ///
-/// The envelope is read straight from the event's `Value` ([`Envelope`]) by the same
-/// `aws_lambda_events` types and the same conversion `lambda_http::request::from_str` uses, in
-/// its order (a REST API event first, then an HTTP API one); copying the envelope into a new
-/// object, printing it and parsing that text twice cost about as much as the rest of the edge.
-pub fn split_event(event: &Value) -> Result<(Request, RawBody<'_>), RequestError> {
+/// The text is read twice and never held as a `Value` tree: once for the few keys the edge needs
+/// ([`Outline`]: the body, borrowed from the text unless it has escapes, and the flags), and
+/// once by the same `aws_lambda_events` types and the same conversion
+/// `lambda_http::request::from_str` uses, in its order (a REST API event first, then an HTTP API
+/// one), through [`Envelope`], which hides the body from them. A key given twice is refused
+/// (`invalid_event`) rather than resolved: API Gateway never sends one.
+pub fn split_event(text: &str) -> Result<SplitEvent<'_>, RequestError> {
     let not_http = || RequestError::bad_request("invalid_event", "the event is not an API Gateway HTTP request");
-    let fields = event.as_object().ok_or_else(not_http)?;
-    let body = match fields.get("body") {
-        None | Some(Value::Null) => RawBody::Plain(&[]),
-        Some(Value::String(text)) if fields.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) => {
-            RawBody::Base64(text)
-        }
-        Some(Value::String(text)) => RawBody::Plain(text.as_bytes()),
-        Some(_) => return Err(not_http()),
-    };
-    let envelope = Envelope(fields);
+    let outline: Outline<'_> = serde_json::from_str(text).map_err(|_| not_http())?;
     // `httpMethod` is a required field of a REST API event: without it that attempt can only
     // fail, so it is not made (an HTTP API event has no such key).
-    let rest = fields
-        .contains_key("httpMethod")
-        .then(|| ApiGatewayProxyRequest::deserialize(envelope).ok())
+    let rest = outline
+        .has_http_method
+        .then(|| ApiGatewayProxyRequest::deserialize(Envelope(&mut serde_json::Deserializer::from_str(text))).ok())
         .flatten()
         .map(LambdaRequest::ApiGatewayV1);
     let request = match rest {
         Some(request) => request,
-        None => {
-            ApiGatewayV2httpRequest::deserialize(envelope).map(LambdaRequest::ApiGatewayV2).map_err(|_| not_http())?
-        }
+        None => ApiGatewayV2httpRequest::deserialize(Envelope(&mut serde_json::Deserializer::from_str(text)))
+            .map(LambdaRequest::ApiGatewayV2)
+            .map_err(|_| not_http())?,
     };
-    Ok((Request::from(request), body))
+    Ok(SplitEvent {
+        request: Request::from(request),
+        body: outline.body.unwrap_or_default(),
+        base64: outline.base64.is_true(),
+        http_api: outline.version.is_str("2.0"),
+    })
 }
 
-/// The event without its body and with `isBase64Encoded` false, as a deserializer over the
-/// event's own entries (nothing copied): what `lambda_http` is given to build the request, so
-/// that it never sees, decodes or copies the body (see the module's comment).
-#[derive(Clone, Copy)]
-struct Envelope<'a>(&'a Map<String, Value>);
+/// Whether an event came through an HTTP API (payload 2.0) rather than a REST API (1.0), for an
+/// event [`split_event`] refused (the answer's shape still depends on it).
+pub fn is_http_api(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Version<'a> {
+        #[serde(borrow, default)]
+        version: Loose<'a>,
+    }
+    serde_json::from_str::<Version<'_>>(text).is_ok_and(|v| v.version.is_str("2.0"))
+}
 
-/// What the envelope says instead of the event's own `isBase64Encoded`.
-static NOT_BASE64: Value = Value::Bool(false);
+/// What the edge reads of an event itself; every other key is skipped without being copied.
+#[derive(serde::Deserialize)]
+struct Outline<'a> {
+    /// A string or null; anything else is not an HTTP request's body.
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+    /// Base64 only when it is exactly `true`, as `lambda_http` reads it.
+    #[serde(rename = "isBase64Encoded", borrow, default)]
+    base64: Loose<'a>,
+    #[serde(rename = "httpMethod", default, deserialize_with = "present")]
+    has_http_method: bool,
+    #[serde(borrow, default)]
+    version: Loose<'a>,
+}
 
-impl<'de> serde::Deserializer<'de> for Envelope<'de> {
+/// A key that is there, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// A flag or a tag read without failing on the wrong type: a bool, a string, or anything else.
+#[derive(Default)]
+enum Loose<'a> {
+    Bool(bool),
+    Str(Cow<'a, str>),
+    #[default]
+    Other,
+}
+
+impl Loose<'_> {
+    fn is_true(&self) -> bool {
+        matches!(self, Loose::Bool(true))
+    }
+
+    fn is_str(&self, expected: &str) -> bool {
+        matches!(self, Loose::Str(text) if text == expected)
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Loose<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Probe;
+        impl<'de> serde::de::Visitor<'de> for Probe {
+            type Value = Loose<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Loose<'de>, E> {
+                Ok(Loose::Bool(v))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Loose<'de>, E> {
+                Ok(Loose::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Loose<'de>, E> {
+                Ok(Loose::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_none<E>(self) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Loose<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Loose<'de>, A::Error> {
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+        }
+        d.deserialize_any(Probe)
+    }
+}
+
+/// The event's text as a deserializer without its `body` and with `isBase64Encoded` false:
+/// what `lambda_http` is given to build the request, so that it never sees, decodes or copies
+/// the body (see the module's comment). Keys and values are read straight from the text.
+struct Envelope<'a, 'de>(&'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>);
+
+impl<'de> serde::Deserializer<'de> for Envelope<'_, 'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        let entries =
-            self.0.iter().filter(|(key, _)| key.as_str() != "body").map(|(key, value)| {
-                (key.as_str(), if key.as_str() == "isBase64Encoded" { &NOT_BASE64 } else { value })
-            });
-        let mut map = serde::de::value::MapDeserializer::new(entries);
-        let value = visitor.visit_map(&mut map)?;
-        map.end()?;
+        let value = self.0.deserialize_map(WithoutBody(visitor))?;
+        self.0.end()?;
         Ok(value)
     }
 
@@ -120,39 +220,142 @@ impl<'de> serde::Deserializer<'de> for Envelope<'de> {
     }
 }
 
-/// Whether the event came through an HTTP API (payload 2.0) rather than a REST API (1.0).
-fn is_http_api(event: &Value) -> bool {
-    event.get("version").and_then(Value::as_str) == Some("2.0")
+/// Hands the event's object to the envelope's visitor through [`FilteredEntries`].
+struct WithoutBody<V>(V);
+
+impl<'de, V: serde::de::Visitor<'de>> serde::de::Visitor<'de> for WithoutBody<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(FilteredEntries { entries: map, base64_flag: false })
+    }
 }
 
-/// Our answer in the proxy-integration response shape both API Gateway flavours accept. Every
-/// answer of the edge is JSON text, so no base64 is ever needed.
-pub fn gateway_response(event: &Value, response: &Response<Body>) -> Value {
-    let mut headers = Map::new();
-    for (name, value) in response.headers() {
-        if let Ok(text) = value.to_str() {
-            headers.insert(name.as_str().to_owned(), Value::String(text.to_owned()));
+/// The event's entries without `body`, and `isBase64Encoded` read as `false`.
+struct FilteredEntries<A> {
+    entries: A,
+    /// The key just given was `isBase64Encoded` (its own value already skipped).
+    base64_flag: bool,
+}
+
+/// A key, borrowed from the text unless it had escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for FilteredEntries<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+        loop {
+            let Some(key) = self.entries.next_key::<Key<'de>>()? else { return Ok(None) };
+            let name = match &key {
+                Key::Borrowed(name) => *name,
+                Key::Owned(name) => name.as_str(),
+            };
+            if name == "body" || name == "isBase64Encoded" {
+                self.entries.next_value::<serde::de::IgnoredAny>()?;
+                if name == "body" {
+                    continue;
+                }
+                self.base64_flag = true;
+            }
+            return match key {
+                Key::Borrowed(name) => seed.deserialize(BorrowedStrDeserializer::new(name)).map(Some),
+                Key::Owned(name) => seed.deserialize(StringDeserializer::new(name)).map(Some),
+            };
         }
     }
-    let body = match response.body() {
-        Body::Empty => String::new(),
-        Body::Text(text) => text.clone(),
-        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        _ => String::new(),
-    };
-    let mut out = serde_json::json!({
-        "statusCode": response.status().as_u16(),
-        "headers": headers,
-        "body": body,
-        "isBase64Encoded": false,
-        "multiValueHeaders": {},
-    });
-    // REST APIs refuse keys they do not know ("Malformed Lambda proxy response"); `cookies`
-    // exists only in the HTTP API shape.
-    if is_http_api(event) {
-        out["cookies"] = Value::Array(Vec::new());
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        if std::mem::take(&mut self.base64_flag) {
+            // Through a `Value` rather than serde's plain bool deserializer: the field is read
+            // as an option (`deserialize_nullish`), which only a JSON deserializer answers.
+            return seed.deserialize(serde_json::Value::Bool(false)).map_err(serde::de::Error::custom);
+        }
+        self.entries.next_value_seed(seed)
     }
-    out
+}
+
+/// Our answer in the proxy-integration response shape both API Gateway flavours accept, written
+/// straight from the response (no `Value` tree, no copy of the body). Every answer of the edge
+/// is JSON text, so no base64 is ever needed.
+pub fn gateway_response(http_api: bool, response: &Response<Body>) -> GatewayResponse<'_> {
+    GatewayResponse { response, http_api }
+}
+
+/// See [`gateway_response`].
+pub struct GatewayResponse<'a> {
+    response: &'a Response<Body>,
+    http_api: bool,
+}
+
+impl serde::Serialize for GatewayResponse<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Headers<'a>(&'a lambda_http::http::HeaderMap);
+        impl serde::Serialize for Headers<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                // One value per name, the last one given (a name given twice kept its last value
+                // in the object this replaced); values that are not text are left out.
+                let mut names: Vec<(&str, &str)> = Vec::with_capacity(self.0.len());
+                for (name, value) in self.0 {
+                    let Ok(text) = value.to_str() else { continue };
+                    match names.iter_mut().find(|(seen, _)| *seen == name.as_str()) {
+                        Some(entry) => entry.1 = text,
+                        None => names.push((name.as_str(), text)),
+                    }
+                }
+                let mut map = serializer.serialize_map(Some(names.len()))?;
+                for (name, text) in names {
+                    map.serialize_entry(name, text)?;
+                }
+                map.end()
+            }
+        }
+        let body: Cow<'_, str> = match self.response.body() {
+            Body::Text(text) => Cow::Borrowed(text),
+            Body::Binary(bytes) => String::from_utf8_lossy(bytes),
+            _ => Cow::Borrowed(""),
+        };
+        let mut map = serializer.serialize_map(Some(if self.http_api { 6 } else { 5 }))?;
+        map.serialize_entry("statusCode", &self.response.status().as_u16())?;
+        map.serialize_entry("headers", &Headers(self.response.headers()))?;
+        map.serialize_entry("body", &body)?;
+        map.serialize_entry("isBase64Encoded", &false)?;
+        map.serialize_entry("multiValueHeaders", &serde_json::Map::new())?;
+        // REST APIs refuse keys they do not know ("Malformed Lambda proxy response"); `cookies`
+        // exists only in the HTTP API shape.
+        if self.http_api {
+            map.serialize_entry("cookies", &[(); 0])?;
+        }
+        map.end()
+    }
 }
 
 /// Attaches the invocation context when there is one (tests have none).
@@ -166,7 +369,7 @@ pub fn with_context(request: Request, context: Option<Context>) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, Value, json};
 
     fn v2(body: &str, base64: bool) -> Value {
         json!({
@@ -182,28 +385,29 @@ mod tests {
 
     #[test]
     fn the_body_is_kept_raw_until_decoded() {
-        let event = v2("em9ob19pZD00Mg==", true);
-        let (request, body) = split_event(&event).unwrap();
-        assert!(request.body().is_empty(), "the request carries no copy of the body");
+        let event = v2("em9ob19pZD00Mg==", true).to_string();
+        let split = split_event(&event).unwrap();
+        assert!(split.request.body().is_empty(), "the request carries no copy of the body");
+        let body = split.raw_body();
         assert!(matches!(body, RawBody::Base64("em9ob19pZD00Mg==")));
         assert_eq!(body.decoded_len_at_least(), 10);
         assert_eq!(body.decode().unwrap().as_ref(), b"zoho_id=42");
-        let event = v2("zoho_id=42", false);
-        let (_, plain) = split_event(&event).unwrap();
-        assert_eq!(plain.decode().unwrap().as_ref(), b"zoho_id=42");
+        let event = v2("zoho_id=42", false).to_string();
+        let split = split_event(&event).unwrap();
+        assert_eq!(split.raw_body().decode().unwrap().as_ref(), b"zoho_id=42");
     }
 
     #[test]
     fn invalid_base64_is_a_400_not_a_panic() {
         for body in ["%%%not base64%%%", "em9ob19pZD00Mg=", "em9ob19pZD00Mg===", "é"] {
-            let event = v2(body, true);
-            let (_, raw) = split_event(&event).unwrap();
-            let err = raw.decode().unwrap_err();
+            let event = v2(body, true).to_string();
+            let split = split_event(&event).unwrap();
+            let err = split.raw_body().decode().unwrap_err();
             assert_eq!((err.status, err.code), (400, "invalid_base64"), "{body}");
         }
         // The same text without the flag is just a (bad) body for the parser to refuse.
-        let event = v2("%%%not base64%%%", false);
-        assert!(split_event(&event).unwrap().1.decode().is_ok());
+        let event = v2("%%%not base64%%%", false).to_string();
+        assert!(split_event(&event).unwrap().raw_body().decode().is_ok());
     }
 
     #[test]
@@ -216,11 +420,15 @@ mod tests {
 
     #[test]
     fn an_event_that_is_not_http_is_refused() {
-        assert_eq!(split_event(&json!({"Records": []})).unwrap_err().code, "invalid_event");
-        assert_eq!(split_event(&json!("text")).unwrap_err().code, "invalid_event");
+        let refused = |event: Value| split_event(&event.to_string()).err().map(|e| e.code);
+        assert_eq!(refused(json!({"Records": []})), Some("invalid_event"));
+        assert_eq!(refused(json!("text")), Some("invalid_event"));
         let mut numeric_body = v2("", false);
         numeric_body["body"] = json!(42);
-        assert_eq!(split_event(&numeric_body).unwrap_err().code, "invalid_event");
+        assert_eq!(refused(numeric_body), Some("invalid_event"));
+        // A key given twice is refused rather than resolved (API Gateway never sends one).
+        let text = v2("", false).to_string().replacen('{', r#"{"body":"a","#, 1);
+        assert_eq!(split_event(&text).err().map(|e| e.code), Some("invalid_event"));
     }
 
     /// The envelope as `split_event` read it before: copied without the body, printed, and parsed
@@ -320,7 +528,18 @@ mod tests {
         let mut accepted = 0;
         for event in &events {
             let before = split_by_text(event).map(|r| describe(&r));
-            let after = split_event(event).ok().map(|(r, _)| describe(&r));
+            let text = event.to_string();
+            let split = split_event(&text).ok();
+            let after = split.as_ref().map(|s| describe(&s.request));
+            if let Some(split) = &split {
+                // The body and the flags, as the `Value` path read them.
+                let fields = event.as_object().unwrap();
+                let base64 = fields.get("isBase64Encoded").and_then(Value::as_bool) == Some(true);
+                let body = fields.get("body").and_then(Value::as_str).unwrap_or("");
+                assert_eq!((split.body.as_ref(), split.base64), (body, base64), "{event}");
+                assert_eq!(split.http_api, event.get("version").and_then(Value::as_str) == Some("2.0"));
+                assert_eq!(is_http_api(&text), split.http_api);
+            }
             assert_eq!(after, before, "{event}");
             accepted += usize::from(after.is_some());
         }
@@ -331,7 +550,7 @@ mod tests {
     fn responses_have_the_proxy_shape() {
         let mut response = Response::new(Body::Text(r#"{"status":"ok"}"#.into()));
         response.headers_mut().insert("content-type", "application/json".parse().unwrap());
-        let out = gateway_response(&v2("", false), &response);
+        let out = serde_json::to_value(gateway_response(true, &response)).unwrap();
         assert_eq!(out["statusCode"], 200);
         assert_eq!(out["headers"]["content-type"], "application/json");
         assert_eq!(out["body"], r#"{"status":"ok"}"#);
@@ -339,9 +558,66 @@ mod tests {
         let parsed: lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse =
             serde_json::from_value(out).unwrap();
         assert_eq!(parsed.status_code, 200);
-        let v1 = gateway_response(&json!({"httpMethod": "POST"}), &response);
+        let v1 = serde_json::to_value(gateway_response(false, &response)).unwrap();
         let parsed: lambda_http::aws_lambda_events::apigw::ApiGatewayProxyResponse =
             serde_json::from_value(v1).unwrap();
         assert_eq!(parsed.status_code, 200);
+    }
+
+    /// The answer as it was built before it was written straight from the response: a `Value`
+    /// tree, printed.
+    fn reference_response(event: &Value, response: &Response<Body>) -> Value {
+        let mut headers = Map::new();
+        for (name, value) in response.headers() {
+            if let Ok(text) = value.to_str() {
+                headers.insert(name.as_str().to_owned(), Value::String(text.to_owned()));
+            }
+        }
+        let body = match response.body() {
+            Body::Empty => String::new(),
+            Body::Text(text) => text.clone(),
+            Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            _ => String::new(),
+        };
+        let mut out = json!({
+            "statusCode": response.status().as_u16(),
+            "headers": headers,
+            "body": body,
+            "isBase64Encoded": false,
+            "multiValueHeaders": {},
+        });
+        if event.get("version").and_then(Value::as_str) == Some("2.0") {
+            out["cookies"] = Value::Array(Vec::new());
+        }
+        out
+    }
+
+    /// Written straight from the response, the answer is the same text as the printed tree, for
+    /// every body kind, repeated and non-text headers, and both flavours.
+    #[test]
+    fn the_proxy_answer_matches_the_printed_tree() {
+        let bodies = [
+            Body::Empty,
+            Body::Text(String::new()),
+            Body::Text(r#"{"status":"ok","reason":"é \"q\" \u0001 </script>"}"#.into()),
+            Body::Binary(b"{\"a\":1}\xff\xfe".to_vec()),
+        ];
+        for body in bodies {
+            for status in [200, 202, 400, 409, 413, 502, 503] {
+                let mut response = Response::new(body.clone());
+                *response.status_mut() = lambda_http::http::StatusCode::from_u16(status).unwrap();
+                let headers = response.headers_mut();
+                headers.insert("content-type", "application/json".parse().unwrap());
+                headers.insert("cache-control", "no-store".parse().unwrap());
+                headers.append("allow", "POST".parse().unwrap());
+                headers.append("allow", "GET, HEAD".parse().unwrap());
+                headers.insert("x-binary", lambda_http::http::HeaderValue::from_bytes(b"caf\xe9").unwrap());
+                for event in [v2("", false), json!({"httpMethod": "POST"}), json!({"version": "1.0"})] {
+                    let http_api = is_http_api(&event.to_string());
+                    let written = serde_json::to_string(&gateway_response(http_api, &response)).unwrap();
+                    assert_eq!(written, reference_response(&event, &response).to_string(), "{event}");
+                }
+            }
+        }
     }
 }

@@ -66,32 +66,60 @@ pub trait Processor: Send + Sync + 'static {
 pub async fn run<P: Processor>(app: Arc<App>, function: Function, processor: P) -> Result<(), lambda_http::Error> {
     let processor = Arc::new(processor);
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
-        move |invocation: lambda_http::LambdaEvent<serde_json::Value>| {
+        move |invocation: lambda_http::LambdaEvent<Box<serde_json::value::RawValue>>| {
             let app = app.clone();
             let processor = processor.clone();
             async move {
                 let lambda_http::LambdaEvent { payload, context } = invocation;
-                let response = handle_event(&app, function, processor.as_ref(), &payload, Some(context)).await;
-                Ok::<_, Infallible>(event::gateway_response(&payload, &response))
+                let text = payload.get();
+                let answer = handle_event(&app, function, processor.as_ref(), text, Some(context)).await;
+                // The runtime writes the answer straight from the response (`GatewayAnswer`).
+                Ok::<_, Infallible>(answer)
             }
         },
     ))
     .await
 }
 
-/// Handles one raw API Gateway event (REST or HTTP API) exactly as [`run`] does. The body stays
-/// as API Gateway sent it (text, or base64) until the route, the method, the secret and the size
-/// limit have been checked; only then is it decoded and parsed, once. An event that cannot be
-/// turned into a request is answered 400 like any other bad input.
+/// What [`handle_event`] answers: the response, and whether the event came through an HTTP API
+/// (payload 2.0), which decides the proxy shape the response goes back to API Gateway in.
+/// Serialised in that shape (`event::gateway_response`).
+pub struct GatewayAnswer {
+    pub response: Response<Body>,
+    pub http_api: bool,
+}
+
+impl serde::Serialize for GatewayAnswer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        event::gateway_response(self.http_api, &self.response).serialize(serializer)
+    }
+}
+
+/// Handles one raw API Gateway event (REST or HTTP API, its JSON text) exactly as [`run`] does,
+/// and says whether it came through an HTTP API (the answer's shape depends on it). The body
+/// stays as API Gateway sent it (text, or base64) until the route, the method, the secret and
+/// the size limit have been checked; only then is it decoded and parsed, once. An event that
+/// cannot be turned into a request is answered 400 like any other bad input.
 pub async fn handle_event(
     app: &App,
     function: Function,
     processor: &dyn Processor,
-    raw_event: &serde_json::Value,
+    raw_event: &str,
     context: Option<lambda_http::Context>,
-) -> Response<Body> {
+) -> GatewayAnswer {
     match event::split_event(raw_event) {
-        Ok((request, body)) => handle_raw(app, function, processor, &event::with_context(request, context), body).await,
+        Ok(split) => {
+            let request = event::with_context(split.request, context);
+            let body = if split.base64 {
+                event::RawBody::Base64(&split.body)
+            } else {
+                event::RawBody::Plain(split.body.as_bytes())
+            };
+            GatewayAnswer {
+                response: handle_raw(app, function, processor, &request, body).await,
+                http_api: split.http_api,
+            }
+        }
         Err(err) => {
             tracing::info!(
                 request_id = %context.map(|c| c.request_id).unwrap_or_default(),
@@ -100,7 +128,7 @@ pub async fn handle_event(
                 http_status = err.status,
                 "webhook"
             );
-            error_response(&err)
+            GatewayAnswer { response: error_response(&err), http_api: event::is_http_api(raw_event) }
         }
     }
 }

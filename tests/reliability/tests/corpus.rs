@@ -23,7 +23,9 @@ async fn every_bad_request_is_a_4xx_json_error_with_no_upstream_call() {
                 sent += 1;
                 let (app, processor, event) = (app.clone(), Arc::clone(&processor), attempt.event.clone());
                 let joined = tokio::spawn(async move {
-                    shared::webhook::handle_event(&app, function, processor.as_ref(), &event, None).await
+                    shared::webhook::handle_event(&app, function, processor.as_ref(), &event.to_string(), None)
+                        .await
+                        .response
                 })
                 .await;
                 let label = format!("{}: {}", function.name(), attempt.label);

@@ -54,12 +54,12 @@ fn seed_id(endpoint: Endpoint) -> &'static str {
 /// the API Gateway response serialised. Returns the HTTP status.
 async fn invoke(app: &App, endpoint: Endpoint, event: &[u8]) -> u16 {
     let function = endpoint.function();
-    let payload: serde_json::Value = serde_json::from_slice(event).expect("event JSON");
-    let response = shared::webhook::handle_event(app, function, processor(function), &payload, None).await;
-    let out = shared::webhook::event::gateway_response(&payload, &response);
-    let text = serde_json::to_vec(&out).expect("serialisable");
+    // As the runtime hands it over: the event's text checked to be JSON, and the answer written.
+    let payload: Box<serde_json::value::RawValue> = serde_json::from_slice(event).expect("event JSON");
+    let answer = shared::webhook::handle_event(app, function, processor(function), payload.get(), None).await;
+    let text = serde_json::to_vec(&answer).expect("serialisable");
     std::hint::black_box(text);
-    response.status().as_u16()
+    answer.response.status().as_u16()
 }
 
 /// The production log format (JSON lines at INFO), written nowhere, so formatting is counted.
