@@ -20,6 +20,27 @@ use crate::telemetry::{self, PlannedCall};
 
 pub const REST_PATH: &str = "/webservice/rest/server.php";
 
+/// A typed answer that knows whether the JSON object it was read from had a top-level
+/// `exception` key, Moodle's error shape (`decode_response`). With that, a plain success is
+/// read once, straight into the type ([`decode_typed`]); anything else takes the regular path.
+pub trait TypedAnswer: DeserializeOwned {
+    /// True when the object read had a top-level `exception` key (whatever its value).
+    fn had_exception_key(&self) -> bool;
+}
+
+impl TypedAnswer for Value {
+    fn had_exception_key(&self) -> bool {
+        self.as_object().is_some_and(|object| object.contains_key("exception"))
+    }
+}
+
+/// For a typed answer's `exception` field (`#[serde(default, deserialize_with = ...)]`): the key is
+/// there, whatever its value.
+pub fn key_present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::Deserialize as _;
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
 #[derive(Clone)]
 pub struct MoodleClient {
     http: reqwest::Client,
@@ -48,7 +69,7 @@ impl MoodleClient {
 
     /// Calls `function` and decodes its result. In plan mode the call is recorded and
     /// `T::default()` is returned, so the processing can go on and show its whole plan.
-    pub async fn call<T: DeserializeOwned + Default>(&self, function: &str, params: &Value) -> Result<T, MoodleError> {
+    pub async fn call<T: TypedAnswer + Default>(&self, function: &str, params: &Value) -> Result<T, MoodleError> {
         let Some(target) = &self.target else {
             telemetry::record_planned_call(PlannedCall { function: function.to_owned(), params: params.clone() });
             return Ok(T::default());
@@ -83,7 +104,7 @@ impl MoodleClient {
     /// Posts a body begun with [`MoodleClient::form_body`] and decodes the result straight from
     /// the answer's bytes (no `Value` tree). Same results and errors as [`MoodleClient::call`]:
     /// an exception, a non-JSON or an unexpected answer goes through the same decoder.
-    pub async fn call_form<T: DeserializeOwned>(&self, function: &str, body: String) -> Result<T, MoodleError> {
+    pub async fn call_form<T: TypedAnswer>(&self, function: &str, body: String) -> Result<T, MoodleError> {
         let Some(target) = &self.target else {
             return Err(MoodleError::UnexpectedResponse {
                 function: function.to_owned(),
@@ -154,28 +175,19 @@ pub fn decode_response(function: &str, status: u16, content_type: &str, body: &[
 }
 
 /// [`decode_response`] followed by the conversion to `T`, in one pass over the bytes when the
-/// answer is a plain success: a skim for an `exception` key (nothing allocated), then `T`
-/// straight from the bytes. Anything else (an exception, not JSON, an answer `T` does not fit)
-/// takes the regular path, so the errors are exactly those of [`MoodleClient::call`].
-pub fn decode_typed<T: DeserializeOwned>(
+/// answer is a plain success: `T` straight from the bytes, which then says whether the object
+/// had an `exception` key ([`TypedAnswer`]). Anything else (an exception, not JSON, an answer
+/// `T` does not fit) takes the regular path, so the errors are exactly those of the `Value`
+/// path ([`decode_response`], then `T` from the value).
+pub fn decode_typed<T: TypedAnswer>(
     function: &str,
     status: u16,
     content_type: &str,
     body: &[u8],
 ) -> Result<T, MoodleError> {
-    #[derive(serde::Deserialize)]
-    struct Skim {
-        #[serde(default, deserialize_with = "present")]
-        exception: bool,
-    }
-    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        serde::de::IgnoredAny::deserialize(d).map(|_| true)
-    }
-    use serde::Deserialize as _;
     if (200..300).contains(&status)
-        && let Ok(skim) = serde_json::from_slice::<Skim>(body)
-        && !skim.exception
         && let Ok(value) = serde_json::from_slice::<T>(body)
+        && !value.had_exception_key()
     {
         return Ok(value);
     }
@@ -202,6 +214,13 @@ mod tests {
             status: String,
             #[serde(default)]
             id: i64,
+            #[serde(default, deserialize_with = "key_present")]
+            exception: bool,
+        }
+        impl TypedAnswer for Answer {
+            fn had_exception_key(&self) -> bool {
+                self.exception
+            }
         }
         let regular = |status: u16, body: &str| -> Result<Answer, MoodleError> {
             decode_response("f", status, "application/json", body.as_bytes()).and_then(|v| {
@@ -213,6 +232,9 @@ mod tests {
             (200, r#"{"status":"created","id":7,"other":[1,{"a":null}]}"#),
             (200, r#"{"exception":"x","errorcode":"invalidparameter","message":"m"}"#),
             (200, r#"{"exception":null}"#),
+            (200, r#"{"status":"created","id":7,"exception":"x","errorcode":"e","message":"m"}"#),
+            (200, r#"{"status":"created","data":{"exception":"nested, not Moodle's error"}}"#),
+            (200, r#"{"exception":"x","exception":"y","message":"m"}"#),
             (200, r#"{"status":5}"#),
             (200, "<html>"),
             (200, ""),
@@ -223,6 +245,27 @@ mod tests {
             assert_eq!(
                 decode_typed::<Answer>("f", status, "application/json", body.as_bytes()),
                 regular(status, body),
+                "{body}"
+            );
+        }
+    }
+
+    /// The same for a `Value` answer: one read, the same value or the same error.
+    #[test]
+    fn value_answers_are_read_once_with_the_same_results() {
+        for (status, body) in [
+            (200, r#"{"status":"created","id":7}"#),
+            (200, r#"{"id":7,"exception":"x","errorcode":"invalidparameter","message":"m"}"#),
+            (200, r#"{"data":{"exception":1}}"#),
+            (200, "null"),
+            (200, "[1,2]"),
+            (200, "not json"),
+            (503, "{}"),
+            (403, " "),
+        ] {
+            assert_eq!(
+                decode_typed::<Value>("f", status, "application/json", body.as_bytes()),
+                decode_response("f", status, "application/json", body.as_bytes()),
                 "{body}"
             );
         }

@@ -374,6 +374,14 @@ async fn moodle_view(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Mo
     struct Ids {
         #[serde(default)]
         classes: Vec<IdEntry>,
+        /// Moodle's error shape (`crate::moodle::TypedAnswer`).
+        #[serde(default, deserialize_with = "crate::moodle::key_present")]
+        exception: bool,
+    }
+    impl crate::moodle::TypedAnswer for Ids {
+        fn had_exception_key(&self) -> bool {
+            self.exception
+        }
     }
     #[derive(Debug, Default, Deserialize)]
     struct IdEntry {

@@ -297,6 +297,15 @@ impl BatchReport {
 struct BatchAnswer {
     #[serde(default)]
     results: Vec<ItemResult>,
+    /// Moodle's error shape (`crate::moodle::TypedAnswer`).
+    #[serde(default, deserialize_with = "crate::moodle::key_present")]
+    exception: bool,
+}
+
+impl crate::moodle::TypedAnswer for BatchAnswer {
+    fn had_exception_key(&self) -> bool {
+        self.exception
+    }
 }
 
 /// A [`PluginResult`] decoded in one pass: the uniform keys typed, every other key kept in
