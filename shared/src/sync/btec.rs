@@ -132,8 +132,7 @@ pub fn build_criteria<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>)
 
 /// The criteria of a unit: the record's P1–P10, the subform's P11–P20, M1–M9, D1–D6.
 pub fn unit_criteria(unit: &zoho::Unit) -> Vec<CriterionItem> {
-    let criteria = unit.criteria();
-    build_criteria(criteria.iter().map(|c| (c.code.as_str(), c.description.as_str())))
+    build_criteria(unit.criterion_texts().into_iter().map(|(code, _, description)| (code, description)))
 }
 
 /// The parameters of `local_mzi_create_btec_definition` for a unit, or why it cannot be sent.
@@ -150,6 +149,18 @@ pub fn definition_params(unit: &zoho::Unit) -> Result<Value, SyncError> {
              Fill at least one criterion description in Zoho",
         ));
     }
+    // The criteria's texts are moved into the parameters, not copied (the same value as
+    // serialising `CriterionItem`, key order included).
+    let criteria: Vec<Value> = criteria
+        .into_iter()
+        .map(|c| {
+            let mut item = serde_json::Map::with_capacity(3);
+            item.insert("shortname".to_owned(), Value::String(c.shortname));
+            item.insert("description".to_owned(), Value::String(c.description));
+            item.insert("sortorder".to_owned(), Value::from(c.sortorder));
+            Value::Object(item)
+        })
+        .collect();
     Ok(json!({
         "zoho_unit_id": unit.id.to_string(),
         "name": name,
@@ -388,6 +399,32 @@ mod tests {
         assert_eq!(sent, ["P1", "P2", "P3", "P4", "P6", "P11", "P12", "M1", "M2", "M3", "D1", "D2"]);
         assert_eq!(params["criteria"][11]["sortorder"], 12);
         assert!(params["criteria"][0].get("level").is_none(), "the plugin ignores level; not sent");
+    }
+
+    /// The criteria moved into the parameters are the value serialising the items gives (key
+    /// order included, so the form body is the same), and the borrowed texts are `criteria()`.
+    #[test]
+    fn moved_criteria_are_the_serialised_items() {
+        let mut fields = json!({"BTEC_Grading_Template_P1": [{"P11_description": " eleven ", "P14_description": "é & ü"}, {"P11_description": "second row"}]});
+        for (n, code) in ["P1", "P3", "P10", "M1", "M9", "D1", "D6"].iter().enumerate() {
+            fields[format!("{code}_description")] = json!(format!("{code} text {n} +%&="));
+        }
+        fields["P2_description"] = json!("   ");
+        let unit = unit(fields);
+        let items = unit_criteria(&unit);
+        let params = definition_params(&unit).unwrap();
+        assert_eq!(params["criteria"], serde_json::to_value(&items).unwrap());
+        assert_eq!(
+            serde_json::to_string(&params["criteria"]).unwrap(),
+            serde_json::to_string(&items).unwrap(),
+            "same keys in the same order"
+        );
+        let owned: Vec<(String, String)> = unit.criteria().into_iter().map(|c| (c.code, c.description)).collect();
+        let borrowed: Vec<(String, String)> =
+            unit.criterion_texts().into_iter().map(|(code, _, d)| (code.to_owned(), d.to_owned())).collect();
+        assert_eq!(owned, borrowed);
+        assert_eq!(codes(&items), ["P1", "P3", "P10", "P11", "P14", "M1", "M9", "D1", "D6"]);
+        assert_eq!(items[3].description, "eleven", "trimmed, first row wins");
     }
 
     #[test]

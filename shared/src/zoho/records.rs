@@ -613,6 +613,25 @@ impl Unit {
     /// The non-empty criteria in the order P1…P20, M1…M9, D1…D6 (descriptions trimmed). P11–P20
     /// come from the subform; when several rows fill the same criterion, the first row wins.
     pub fn criteria(&self) -> Vec<Criterion> {
+        self.criterion_texts()
+            .into_iter()
+            .map(|(code, level, description)| Criterion {
+                code: code.to_owned(),
+                level,
+                description: description.to_owned(),
+            })
+            .collect()
+    }
+
+    /// [`Unit::criteria`] borrowed from the record: (code, level, trimmed description), nothing
+    /// copied (a unit has up to 35 descriptions of a few hundred characters each).
+    pub fn criterion_texts(&self) -> Vec<(&'static str, CriterionLevel, &str)> {
+        const PASS: [&str; 20] = [
+            "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15", "P16",
+            "P17", "P18", "P19", "P20",
+        ];
+        const MERIT: [&str; 9] = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9"];
+        const DISTINCTION: [&str; 6] = ["D1", "D2", "D3", "D4", "D5", "D6"];
         let on_record = [
             &self.p1_description,
             &self.p2_description,
@@ -648,16 +667,16 @@ impl Unit {
             &self.d5_description,
             &self.d6_description,
         ];
-        let groups: [(&str, CriterionLevel, Vec<Option<&str>>); 3] = [
-            ("P", CriterionLevel::Pass, passes),
-            ("M", CriterionLevel::Merit, merits.iter().map(|d| d.as_deref()).collect()),
-            ("D", CriterionLevel::Distinction, distinctions.iter().map(|d| d.as_deref()).collect()),
+        let groups: [(&[&'static str], CriterionLevel, Vec<Option<&str>>); 3] = [
+            (&PASS, CriterionLevel::Pass, passes),
+            (&MERIT, CriterionLevel::Merit, merits.iter().map(|d| d.as_deref()).collect()),
+            (&DISTINCTION, CriterionLevel::Distinction, distinctions.iter().map(|d| d.as_deref()).collect()),
         ];
-        let mut out = Vec::new();
-        for (prefix, level, descriptions) in groups {
-            for (index, description) in descriptions.into_iter().enumerate() {
+        let mut out = Vec::with_capacity(35);
+        for (codes, level, descriptions) in groups {
+            for (code, description) in codes.iter().zip(descriptions) {
                 if let Some(text) = description.map(str::trim).filter(|t| !t.is_empty()) {
-                    out.push(Criterion { code: format!("{prefix}{}", index + 1), level, description: text.to_owned() });
+                    out.push((*code, level, text));
                 }
             }
         }
