@@ -625,7 +625,7 @@ impl Unit {
 
     /// [`Unit::criteria`] borrowed from the record: (code, level, trimmed description), nothing
     /// copied (a unit has up to 35 descriptions of a few hundred characters each).
-    pub fn criterion_texts(&self) -> Vec<(&'static str, CriterionLevel, &str)> {
+    pub fn criterion_texts<'a>(&'a self) -> Vec<(&'static str, CriterionLevel, &'a str)> {
         const PASS: [&str; 20] = [
             "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15", "P16",
             "P17", "P18", "P19", "P20",
@@ -644,7 +644,7 @@ impl Unit {
             &self.p9_description,
             &self.p10_description,
         ];
-        let mut passes: Vec<Option<&str>> = on_record.iter().map(|d| d.as_deref()).collect();
+        let mut passes: Vec<Option<&'a str>> = on_record.iter().map(|d| d.as_deref()).collect();
         for slot in 0..10 {
             passes.push(self.btec_grading_template_p1.iter().find_map(|row| row.pass_descriptions()[slot].as_deref()));
         }
@@ -667,19 +667,17 @@ impl Unit {
             &self.d5_description,
             &self.d6_description,
         ];
-        let groups: [(&[&'static str], CriterionLevel, Vec<Option<&str>>); 3] = [
-            (&PASS, CriterionLevel::Pass, passes),
-            (&MERIT, CriterionLevel::Merit, merits.iter().map(|d| d.as_deref()).collect()),
-            (&DISTINCTION, CriterionLevel::Distinction, distinctions.iter().map(|d| d.as_deref()).collect()),
-        ];
         let mut out = Vec::with_capacity(35);
-        for (codes, level, descriptions) in groups {
+        let mut take = |codes: &[&'static str], level, descriptions: &mut dyn Iterator<Item = Option<&'a str>>| {
             for (code, description) in codes.iter().zip(descriptions) {
                 if let Some(text) = description.map(str::trim).filter(|t| !t.is_empty()) {
                     out.push((*code, level, text));
                 }
             }
-        }
+        };
+        take(&PASS, CriterionLevel::Pass, &mut passes.into_iter());
+        take(&MERIT, CriterionLevel::Merit, &mut merits.iter().map(|d| d.as_deref()));
+        take(&DISTINCTION, CriterionLevel::Distinction, &mut distinctions.iter().map(|d| d.as_deref()));
         out
     }
 }
