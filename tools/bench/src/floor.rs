@@ -192,7 +192,9 @@ impl ClassFloor {
         let rows: Vec<&Row<'_>> = decoded.iter().flat_map(|p| p.data.iter()).collect();
         for chunk in rows.chunks(ITEMS_PER_CALL) {
             write_body(moodle_token, chunk, body);
-            received += post_form(http, moodle_url, body.clone()).await;
+            // The body is handed over as the function hands over its own (moved, not copied);
+            // the next one grows a new buffer, as the function's does.
+            received += post_form(http, moodle_url, std::mem::take(body)).await;
         }
         received
     }

@@ -169,6 +169,8 @@ pub fn run(
         );
         println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let mut class_floor_body = String::new();
+        // Its own buffer: `run_over_http` hands each body over, the floor without HTTP reuses one.
+        let mut class_http_body = String::new();
         let mut class_http_note = None;
         for (endpoint, id, label) in &cases {
             let _gone = DeletedInZoho::new(sim, *endpoint, id);
@@ -216,7 +218,7 @@ pub fn run(
                         &class_query,
                         &floor.moodle_url,
                         upstream::MOODLE_TOKEN,
-                        &mut class_floor_body,
+                        &mut class_http_body,
                     )));
                     floor_http_cpu.push(thread_cpu().saturating_sub(c0));
                 }
