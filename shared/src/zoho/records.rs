@@ -1017,6 +1017,7 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("Payment_Schedule") && text.contains("row 1"), "{text}");
+        assert!(text.contains("row 1: Due_Date"), "the failing row's field is still named: {text}");
         assert!(!text.contains("tomorrow-ish"), "{text}");
     }
 

@@ -409,15 +409,20 @@ pub mod de {
     pub fn rows<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
         let rows = raw_rows(d)?;
         let mut out = Vec::with_capacity(rows.len());
-        for (index, row) in rows.into_iter().enumerate() {
+        for (index, row) in rows.iter().enumerate() {
             if !row.is_object() {
                 return Err(D::Error::custom(format_args!(
                     "row {index}: {}",
-                    unexpected::<serde_json::Error>("an object", &row)
+                    unexpected::<serde_json::Error>("an object", row)
                 )));
             }
-            let decoded: T = serde_path_to_error::deserialize(row)
-                .map_err(|e| D::Error::custom(format_args!("row {index}: {}: {}", e.path(), e.inner())))?;
+            // Straight from the row; the path of a failure is worked out only when there is one
+            // (tracking it costs as much as the decoding, and success never needs it).
+            let decoded = match T::deserialize(row) {
+                Ok(decoded) => decoded,
+                Err(_) => serde_path_to_error::deserialize::<_, T>(row)
+                    .map_err(|e| D::Error::custom(format_args!("row {index}: {}: {}", e.path(), e.inner())))?,
+            };
             out.push(decoded);
         }
         Ok(out)
