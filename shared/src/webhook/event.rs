@@ -59,16 +59,21 @@ impl RawBody<'_> {
 /// but the body), the body as it came, and which flavour of API sent it.
 pub struct SplitEvent<'a> {
     pub request: Request,
-    pub(super) body: Cow<'a, str>,
-    pub(super) base64: bool,
+    pub body: EventBody<'a>,
     /// An HTTP API (payload 2.0) event rather than a REST API (1.0) one.
     pub http_api: bool,
 }
 
-impl SplitEvent<'_> {
+/// The event's `body`, borrowed from the event's text unless it had escapes, with its flag.
+pub struct EventBody<'a> {
+    text: Cow<'a, str>,
+    base64: bool,
+}
+
+impl EventBody<'_> {
     /// The body as API Gateway sent it, not yet decoded.
-    pub fn raw_body(&self) -> RawBody<'_> {
-        if self.base64 { RawBody::Base64(&self.body) } else { RawBody::Plain(self.body.as_bytes()) }
+    pub fn raw(&self) -> RawBody<'_> {
+        if self.base64 { RawBody::Base64(&self.text) } else { RawBody::Plain(self.text.as_bytes()) }
     }
 }
 
@@ -99,8 +104,7 @@ pub fn split_event(text: &str) -> Result<SplitEvent<'_>, RequestError> {
     };
     Ok(SplitEvent {
         request: Request::from(request),
-        body: outline.body.unwrap_or_default(),
-        base64: outline.base64.is_true(),
+        body: EventBody { text: outline.body.unwrap_or_default(), base64: outline.base64.is_true() },
         http_api: outline.version.is_str("2.0"),
     })
 }
@@ -388,13 +392,13 @@ mod tests {
         let event = v2("em9ob19pZD00Mg==", true).to_string();
         let split = split_event(&event).unwrap();
         assert!(split.request.body().is_empty(), "the request carries no copy of the body");
-        let body = split.raw_body();
+        let body = split.body.raw();
         assert!(matches!(body, RawBody::Base64("em9ob19pZD00Mg==")));
         assert_eq!(body.decoded_len_at_least(), 10);
         assert_eq!(body.decode().unwrap().as_ref(), b"zoho_id=42");
         let event = v2("zoho_id=42", false).to_string();
         let split = split_event(&event).unwrap();
-        assert_eq!(split.raw_body().decode().unwrap().as_ref(), b"zoho_id=42");
+        assert_eq!(split.body.raw().decode().unwrap().as_ref(), b"zoho_id=42");
     }
 
     #[test]
@@ -402,12 +406,12 @@ mod tests {
         for body in ["%%%not base64%%%", "em9ob19pZD00Mg=", "em9ob19pZD00Mg===", "é"] {
             let event = v2(body, true).to_string();
             let split = split_event(&event).unwrap();
-            let err = split.raw_body().decode().unwrap_err();
+            let err = split.body.raw().decode().unwrap_err();
             assert_eq!((err.status, err.code), (400, "invalid_base64"), "{body}");
         }
         // The same text without the flag is just a (bad) body for the parser to refuse.
         let event = v2("%%%not base64%%%", false).to_string();
-        assert!(split_event(&event).unwrap().raw_body().decode().is_ok());
+        assert!(split_event(&event).unwrap().body.raw().decode().is_ok());
     }
 
     #[test]
@@ -536,7 +540,7 @@ mod tests {
                 let fields = event.as_object().unwrap();
                 let base64 = fields.get("isBase64Encoded").and_then(Value::as_bool) == Some(true);
                 let body = fields.get("body").and_then(Value::as_str).unwrap_or("");
-                assert_eq!((split.body.as_ref(), split.base64), (body, base64), "{event}");
+                assert_eq!((split.body.text.as_ref(), split.body.base64), (body, base64), "{event}");
                 assert_eq!(split.http_api, event.get("version").and_then(Value::as_str) == Some("2.0"));
                 assert_eq!(is_http_api(&text), split.http_api);
             }

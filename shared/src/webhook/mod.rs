@@ -108,17 +108,9 @@ pub async fn handle_event(
     context: Option<lambda_http::Context>,
 ) -> GatewayAnswer {
     match event::split_event(raw_event) {
-        Ok(split) => {
-            let request = event::with_context(split.request, context);
-            let body = if split.base64 {
-                event::RawBody::Base64(&split.body)
-            } else {
-                event::RawBody::Plain(split.body.as_bytes())
-            };
-            GatewayAnswer {
-                response: handle_raw(app, function, processor, &request, body).await,
-                http_api: split.http_api,
-            }
+        Ok(event::SplitEvent { request, body, http_api }) => {
+            let request = event::with_context(request, context);
+            GatewayAnswer { response: handle_raw(app, function, processor, &request, body.raw()).await, http_api }
         }
         Err(err) => {
             tracing::info!(
