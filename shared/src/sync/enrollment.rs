@@ -295,8 +295,9 @@ impl BatchReport {
 /// The answer of `local_mzi_update_enrollment`, decoded straight from its bytes.
 #[derive(Debug, Default, Deserialize)]
 struct BatchAnswer {
+    /// Each read in one pass by `PluginResult`'s own decoder.
     #[serde(default)]
-    results: Vec<ItemResult>,
+    results: Vec<PluginResult>,
     /// Moodle's error shape (`crate::moodle::TypedAnswer`).
     #[serde(default, deserialize_with = "crate::moodle::key_present")]
     exception: bool,
@@ -305,42 +306,6 @@ struct BatchAnswer {
 impl crate::moodle::TypedAnswer for BatchAnswer {
     fn had_exception_key(&self) -> bool {
         self.exception
-    }
-}
-
-/// A [`PluginResult`] decoded in one pass: the uniform keys typed, every other key kept in
-/// `extra` as before (what `#[serde(flatten)]` does, without buffering every field first).
-#[derive(Debug, Default)]
-struct ItemResult(PluginResult);
-
-impl<'de> Deserialize<'de> for ItemResult {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ItemResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a plugin result object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ItemResult, A::Error> {
-                let mut r = PluginResult::default();
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "status" => r.status = map.next_value()?,
-                        "id" => r.id = map.next_value()?,
-                        "zoho_id" => r.zoho_id = map.next_value()?,
-                        "message" => r.message = map.next_value()?,
-                        "parent_entity" => r.parent_entity = map.next_value()?,
-                        "parent_zoho_id" => r.parent_zoho_id = map.next_value()?,
-                        _ => {
-                            let value: Value = map.next_value()?;
-                            r.extra.insert(key.into_owned(), value);
-                        }
-                    }
-                }
-                Ok(ItemResult(r))
-            }
-        }
-        d.deserialize_map(Fields)
     }
 }
 
@@ -816,7 +781,7 @@ async fn send_chunk(
     let answered: Vec<PluginResult> = match prepared {
         Prepared::Body(body) => {
             let answer: BatchAnswer = app.moodle.call_form(UPDATE_FUNCTION, body).await?;
-            answer.results.into_iter().map(|r| r.0).collect()
+            answer.results
         }
         Prepared::Planned(params) => {
             let _: BatchAnswer = app.moodle.call(UPDATE_FUNCTION, &params).await?;

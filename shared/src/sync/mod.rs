@@ -45,13 +45,6 @@ pub struct PluginResult {
 /// struct does not name into an intermediate tree and then into `extra`; here each one goes
 /// into `extra` directly. Same results and the same errors: an object only, a repeated named
 /// key refused as a `duplicate field`, a named key of the wrong type refused in key order.
-// `exception` is not a named field, so an answer with that key keeps it in `extra`.
-impl crate::moodle::TypedAnswer for PluginResult {
-    fn had_exception_key(&self) -> bool {
-        self.extra.contains_key("exception")
-    }
-}
-
 impl<'de> Deserialize<'de> for PluginResult {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::{Error, MapAccess, Visitor};
@@ -113,6 +106,13 @@ impl<'de> Deserialize<'de> for PluginResult {
             }
         }
         d.deserialize_map(Fields)
+    }
+}
+
+// `exception` is not a named field, so an answer with that key keeps it in `extra`.
+impl crate::moodle::TypedAnswer for PluginResult {
+    fn had_exception_key(&self) -> bool {
+        self.extra.contains_key("exception")
     }
 }
 
