@@ -207,7 +207,7 @@ async fn seeded_records_decode_into_their_types() {
     assert_eq!(class.class_status.as_deref(), Some("Active"));
     assert_eq!(class.teacher.unwrap().id.as_str(), "5398830000100000101");
     let unit: Unit = zoho.get(&id("5398830000100000301")).await.unwrap().unwrap();
-    let codes: Vec<_> = unit.criteria().into_iter().map(|c| c.code).collect();
+    let codes: Vec<_> = unit.criteria().into_iter().map(|(code, _)| code).collect();
     assert_eq!(codes, ["P1", "P2", "P3", "P4", "P6", "P11", "P12", "M1", "M2", "M3", "D1", "D2"]);
 }
 

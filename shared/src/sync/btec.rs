@@ -132,7 +132,7 @@ pub fn build_criteria<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>)
 
 /// The criteria of a unit: the record's P1–P10, the subform's P11–P20, M1–M9, D1–D6.
 pub fn unit_criteria(unit: &zoho::Unit) -> Vec<CriterionItem> {
-    build_criteria(unit.criterion_texts().into_iter().map(|(code, _, description)| (code, description)))
+    build_criteria(unit.criteria())
 }
 
 /// The parameters of `local_mzi_create_btec_definition` for a unit, or why it cannot be sent.
@@ -402,7 +402,7 @@ mod tests {
     }
 
     /// The criteria moved into the parameters are the value serialising the items gives (key
-    /// order included, so the form body is the same), and the borrowed texts are `criteria()`.
+    /// order included, so the form body is the same), from the texts borrowed from the record.
     #[test]
     fn moved_criteria_are_the_serialised_items() {
         let mut fields = json!({"BTEC_Grading_Template_P1": [{"P11_description": " eleven ", "P14_description": "é & ü"}, {"P11_description": "second row"}]});
@@ -419,10 +419,20 @@ mod tests {
             serde_json::to_string(&items).unwrap(),
             "same keys in the same order"
         );
-        let owned: Vec<(String, String)> = unit.criteria().into_iter().map(|c| (c.code, c.description)).collect();
-        let borrowed: Vec<(String, String)> =
-            unit.criterion_texts().into_iter().map(|(code, _, d)| (code.to_owned(), d.to_owned())).collect();
-        assert_eq!(owned, borrowed);
+        let texts: Vec<(&str, String)> = unit.criteria().into_iter().map(|(code, d)| (code, d.to_owned())).collect();
+        let expected: Vec<(&str, String)> = ["P1", "P3", "P10"]
+            .iter()
+            .enumerate()
+            .map(|(n, code)| (*code, format!("{code} text {n} +%&=")))
+            .chain([("P11", "eleven".to_owned()), ("P14", "é & ü".to_owned())])
+            .chain(
+                ["M1", "M9", "D1", "D6"]
+                    .iter()
+                    .enumerate()
+                    .map(|(n, code)| (*code, format!("{code} text {} +%&=", n + 3))),
+            )
+            .collect();
+        assert_eq!(texts, expected, "borrowed, trimmed, ordered, first subform row wins");
         assert_eq!(codes(&items), ["P1", "P3", "P10", "P11", "P14", "M1", "M9", "D1", "D6"]);
         assert_eq!(items[3].description, "eleven", "trimmed, first row wins");
     }

@@ -20,8 +20,8 @@ use serde_json::{Map, Value, json};
 pub use deleted::{GoneEvidence, Presence};
 pub use error::ZohoError;
 pub use records::{
-    Class, Criterion, CriterionLevel, Enrollment, Grade, GradingTemplateRow, Installment, Module, Payment, Program,
-    Registration, Student, StudentRequest, Teacher, Unit, decode,
+    Class, Enrollment, Grade, GradingTemplateRow, Installment, Module, Payment, Program, Registration, Student,
+    StudentRequest, Teacher, Unit, decode,
 };
 pub use settings::ZohoSettings;
 pub use token::{LockState, MemoryTokenStore, SsmTokenStore, StoredToken, TokenStore, TokenStoreError};

@@ -592,40 +592,12 @@ module!(
     "id, Name, P1_description, P2_description, P3_description, P4_description, P5_description, P6_description, P7_description, P8_description, P9_description, P10_description, M1_description, M2_description, M3_description, M4_description, M5_description, M6_description, M7_description, M8_description, M9_description, D1_description, D2_description, D3_description, D4_description, D5_description, D6_description, Unit_Code, Unit_Level, Unit_Major, Created_Time, Modified_Time"
 );
 
-/// The grading level of a BTEC criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CriterionLevel {
-    Pass,
-    Merit,
-    Distinction,
-}
-
-/// A non-empty criterion of a unit, e.g. `P12` with its description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Criterion {
-    pub code: String,
-    pub level: CriterionLevel,
-    pub description: String,
-}
-
 impl Unit {
-    /// The non-empty criteria in the order P1…P20, M1…M9, D1…D6 (descriptions trimmed). P11–P20
-    /// come from the subform; when several rows fill the same criterion, the first row wins.
-    pub fn criteria(&self) -> Vec<Criterion> {
-        self.criterion_texts()
-            .into_iter()
-            .map(|(code, level, description)| Criterion {
-                code: code.to_owned(),
-                level,
-                description: description.to_owned(),
-            })
-            .collect()
-    }
-
-    /// [`Unit::criteria`] borrowed from the record: (code, level, trimmed description), nothing
-    /// copied (a unit has up to 35 descriptions of a few hundred characters each).
-    pub fn criterion_texts<'a>(&'a self) -> Vec<(&'static str, CriterionLevel, &'a str)> {
+    /// The non-empty criteria in the order P1…P20, M1…M9, D1…D6, as (code, trimmed description)
+    /// borrowed from the record (a unit has up to 35 descriptions of a few hundred characters
+    /// each). P11–P20 come from the subform; when several rows fill the same criterion, the first
+    /// row wins.
+    pub fn criteria<'a>(&'a self) -> Vec<(&'static str, &'a str)> {
         const PASS: [&str; 20] = [
             "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15", "P16",
             "P17", "P18", "P19", "P20",
@@ -668,16 +640,16 @@ impl Unit {
             &self.d6_description,
         ];
         let mut out = Vec::with_capacity(35);
-        let mut take = |codes: &[&'static str], level, descriptions: &mut dyn Iterator<Item = Option<&'a str>>| {
+        let mut take = |codes: &[&'static str], descriptions: &mut dyn Iterator<Item = Option<&'a str>>| {
             for (code, description) in codes.iter().zip(descriptions) {
                 if let Some(text) = description.map(str::trim).filter(|t| !t.is_empty()) {
-                    out.push((*code, level, text));
+                    out.push((*code, text));
                 }
             }
         };
-        take(&PASS, CriterionLevel::Pass, &mut passes.into_iter());
-        take(&MERIT, CriterionLevel::Merit, &mut merits.iter().map(|d| d.as_deref()));
-        take(&DISTINCTION, CriterionLevel::Distinction, &mut distinctions.iter().map(|d| d.as_deref()));
+        take(&PASS, &mut passes.into_iter());
+        take(&MERIT, &mut merits.iter().map(|d| d.as_deref()));
+        take(&DISTINCTION, &mut distinctions.iter().map(|d| d.as_deref()));
         out
     }
 }
@@ -1067,8 +1039,8 @@ mod tests {
             "D1_description": "Evaluate"
         }))
         .unwrap();
-        let codes: Vec<_> = u.criteria().into_iter().map(|c| c.code).collect();
+        let codes: Vec<_> = u.criteria().into_iter().map(|(code, _)| code).collect();
         assert_eq!(codes, ["P1", "P3", "P11", "P12", "M1", "D1"]);
-        assert_eq!(u.criteria()[1].description, "Explain paradigms");
+        assert_eq!(u.criteria()[1].1, "Explain paradigms");
     }
 }
