@@ -4,42 +4,12 @@
 
 use serde_json::Value;
 
-/// Flattens a JSON object of parameters into form fields, in a stable order.
-pub fn flatten(params: &Value) -> Vec<(String, String)> {
-    let mut fields = Vec::new();
-    if let Value::Object(map) = params {
-        for (key, value) in map {
-            push(&mut fields, key.clone(), value);
-        }
-    }
-    fields
-}
-
-fn push(fields: &mut Vec<(String, String)>, name: String, value: &Value) {
-    match value {
-        Value::Null => {}
-        Value::Bool(b) => fields.push((name, if *b { "1" } else { "0" }.to_owned())),
-        Value::Number(n) => fields.push((name, n.to_string())),
-        Value::String(s) => fields.push((name, s.clone())),
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                push(fields, format!("{name}[{index}]"), item);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                push(fields, format!("{name}[{key}]"), item);
-            }
-        }
-    }
-}
-
 /// The complete `application/x-www-form-urlencoded` body of one web-service call. The token
 /// travels here, in the POST body, never in the URL.
 ///
-/// The same fields, in the same order, as [`flatten`], written straight into the body with one
-/// reused name buffer: a class of 2,000 enrolments is 24,000 fields, and a `String` pair per
-/// field was a fifth of `class_updated`'s CPU (docs/PERFORMANCE.md). The bytes are those of
+/// The fields are written straight into the body with one reused name buffer (the unit tests
+/// check them against a plain list of fields): a class of 2,000 enrolments is 24,000 fields,
+/// and a `String` pair per field was a fifth of `class_updated`'s CPU (docs/PERFORMANCE.md). The bytes are those of
 /// `form_urlencoded::Serializer::append_pair` for each field (unit tests).
 pub fn encode_call(token: &str, function: &str, params: &Value) -> String {
     // A single record's call is a few hundred bytes to a few kilobytes: starting there saves the
@@ -105,7 +75,8 @@ fn pair(body: &mut String, name: &str, value: &str) {
     append_encoded(body, value);
 }
 
-/// [`push`] into the body: `name` is extended for nested values and restored afterwards.
+/// One value's fields into the body: `name` is extended for nested values and restored
+/// afterwards.
 fn append(body: &mut String, name: &mut String, value: &Value) {
     match value {
         Value::Null => {}
@@ -138,6 +109,37 @@ fn append(body: &mut String, name: &mut String, value: &Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The encoding as a list of fields, in a stable order: the reference [`encode_call`] and
+    /// [`begin_call`]'s callers are checked against (same fields, same order).
+    fn flatten(params: &Value) -> Vec<(String, String)> {
+        let mut fields = Vec::new();
+        if let Value::Object(map) = params {
+            for (key, value) in map {
+                push(&mut fields, key.clone(), value);
+            }
+        }
+        fields
+    }
+
+    fn push(fields: &mut Vec<(String, String)>, name: String, value: &Value) {
+        match value {
+            Value::Null => {}
+            Value::Bool(b) => fields.push((name, if *b { "1" } else { "0" }.to_owned())),
+            Value::Number(n) => fields.push((name, n.to_string())),
+            Value::String(s) => fields.push((name, s.clone())),
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    push(fields, format!("{name}[{index}]"), item);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    push(fields, format!("{name}[{key}]"), item);
+                }
+            }
+        }
+    }
 
     fn pairs(v: Value) -> Vec<(String, String)> {
         flatten(&v)
