@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Context;
@@ -17,7 +17,7 @@ use super::params::modified_time;
 use super::{Entity, PluginResult, Synced, Trail, delete, fetch, upsert};
 use crate::error::SyncError;
 use crate::ids::ZohoId;
-use crate::moodle::MoodleError;
+use crate::moodle::{MoodleError, form};
 use crate::outcome::{Action, Outcome};
 use crate::zoho;
 
@@ -90,9 +90,28 @@ impl CriterionCode {
     }
 }
 
+impl CriterionCode {
+    /// The code as the grading form names it (`P1`, `M9`, `D6`), without building a string.
+    pub fn as_str(self) -> &'static str {
+        const PASS: [&str; 20] = [
+            "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15", "P16",
+            "P17", "P18", "P19", "P20",
+        ];
+        const MERIT: [&str; 9] = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9"];
+        const DISTINCTION: [&str; 6] = ["D1", "D2", "D3", "D4", "D5", "D6"];
+        // `parse` is the only way in, so the number is within the level's table.
+        let index = usize::from(self.number - 1);
+        match self.level {
+            Level::Pass => PASS[index],
+            Level::Merit => MERIT[index],
+            Level::Distinction => DISTINCTION[index],
+        }
+    }
+}
+
 impl fmt::Display for CriterionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.level.prefix(), self.number)
+        f.write_str(self.as_str())
     }
 }
 
@@ -110,16 +129,7 @@ pub struct CriterionItem {
 /// a repeated code keeps its first description; the result is ordered P, then M, then D, each by
 /// number, with one contiguous `sortorder` from 1.
 pub fn build_criteria<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<CriterionItem> {
-    let mut found: Vec<(CriterionCode, &str)> = Vec::new();
-    for (code, description) in entries {
-        let (Some(code), description) = (CriterionCode::parse(code), description.trim()) else { continue };
-        if description.is_empty() || found.iter().any(|(seen, _)| *seen == code) {
-            continue;
-        }
-        found.push((code, description));
-    }
-    found.sort_by_key(|(code, _)| *code);
-    found
+    ordered_criteria(entries)
         .into_iter()
         .zip(1..)
         .map(|((code, description), sortorder)| CriterionItem {
@@ -130,62 +140,220 @@ pub fn build_criteria<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>)
         .collect()
 }
 
+/// [`build_criteria`]'s list with the texts borrowed: the position in the list is the
+/// `sortorder` less one.
+fn ordered_criteria<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(CriterionCode, &'a str)> {
+    let mut found: Vec<(CriterionCode, &str)> = Vec::new();
+    for (code, description) in entries {
+        let (Some(code), description) = (CriterionCode::parse(code), description.trim()) else { continue };
+        if description.is_empty() || found.iter().any(|(seen, _)| *seen == code) {
+            continue;
+        }
+        found.push((code, description));
+    }
+    found.sort_by_key(|(code, _)| *code);
+    found
+}
+
 /// The criteria of a unit: the record's P1–P10, the subform's P11–P20, M1–M9, D1–D6.
 pub fn unit_criteria(unit: &zoho::Unit) -> Vec<CriterionItem> {
     build_criteria(unit.criteria())
 }
 
+/// A unit's grading definition as it is sent: checked, its criteria ordered, its texts borrowed
+/// from the record.
+#[derive(Debug)]
+pub struct Definition<'a> {
+    unit_id: &'a ZohoId,
+    name: &'a str,
+    modified: String,
+    criteria: Vec<(CriterionCode, &'a str)>,
+}
+
+impl<'a> Definition<'a> {
+    /// The definition of `unit`, or why it cannot be sent.
+    pub fn of(unit: &'a zoho::Unit) -> Result<Self, SyncError> {
+        let name = unit.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
+            SyncError::invalid_record(
+                "unit_name_missing",
+                "the BTEC unit has no Name; the grading definition needs one",
+            )
+        })?;
+        let modified = modified_time("BTEC", &unit.modified_time)?;
+        let criteria = ordered_criteria(unit.criteria());
+        if criteria.is_empty() {
+            return Err(SyncError::invalid_record(
+                "no_criteria",
+                "the BTEC unit has no criteria (every P, M and D description is empty); nothing was sent to Moodle. \
+                 Fill at least one criterion description in Zoho",
+            ));
+        }
+        Ok(Self { unit_id: &unit.id, name, modified, criteria })
+    }
+
+    /// The short names sent, in the order sent.
+    pub fn shortnames(&self) -> Vec<&'static str> {
+        self.criteria.iter().map(|(code, _)| code.as_str()).collect()
+    }
+
+    /// The parameters of `local_mzi_create_btec_definition` (what plan mode records).
+    pub fn params(&self) -> Value {
+        let criteria: Vec<Value> = self
+            .criteria
+            .iter()
+            .zip(1u32..)
+            .map(|((code, description), sortorder)| {
+                json!({"shortname": code.as_str(), "description": description, "sortorder": sortorder})
+            })
+            .collect();
+        json!({
+            "zoho_unit_id": self.unit_id.to_string(),
+            "name": self.name,
+            // The module has no description field; the unit name is what the grading form shows.
+            "description": self.name,
+            "zoho_modified_time": self.modified,
+            "criteria": criteria,
+        })
+    }
+
+    /// The bytes a body begun by `MoodleClient::form_body` needs after its start: the same as
+    /// `form::encode_call` writes for [`Definition::params`] (a unit test compares them), written
+    /// straight from the record's texts rather than through a `Value`.
+    pub fn write_form(&self, body: &mut String) {
+        use std::fmt::Write as _;
+        body.push_str("&zoho_unit_id=");
+        form::append_encoded(body, self.unit_id.as_str());
+        body.push_str("&name=");
+        form::append_encoded(body, self.name);
+        body.push_str("&description=");
+        form::append_encoded(body, self.name);
+        body.push_str("&zoho_modified_time=");
+        form::append_encoded(body, &self.modified);
+        for (index, (code, description)) in self.criteria.iter().enumerate() {
+            // `[` and `]` are percent-encoded in a form field name, as `encode_call` writes them.
+            let _ = write!(body, "&criteria%5B{index}%5D%5Bshortname%5D={code}");
+            let _ = write!(body, "&criteria%5B{index}%5D%5Bdescription%5D=");
+            form::append_encoded(body, description);
+            let _ = write!(body, "&criteria%5B{index}%5D%5Bsortorder%5D={}", index + 1);
+        }
+    }
+
+    /// A capacity for the form body that is rarely outgrown: the texts and about 90 bytes of
+    /// names and numbers per criterion.
+    fn form_capacity(&self) -> usize {
+        let texts: usize = self.criteria.iter().map(|(_, d)| d.len()).sum();
+        256 + 2 * self.name.len() + texts + texts / 4 + 96 * self.criteria.len()
+    }
+}
+
 /// The parameters of `local_mzi_create_btec_definition` for a unit, or why it cannot be sent.
 pub fn definition_params(unit: &zoho::Unit) -> Result<Value, SyncError> {
-    let name = unit.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
-        SyncError::invalid_record("unit_name_missing", "the BTEC unit has no Name; the grading definition needs one")
-    })?;
-    let modified = modified_time("BTEC", &unit.modified_time)?;
-    let criteria = unit_criteria(unit);
-    if criteria.is_empty() {
-        return Err(SyncError::invalid_record(
-            "no_criteria",
-            "the BTEC unit has no criteria (every P, M and D description is empty); nothing was sent to Moodle. \
-             Fill at least one criterion description in Zoho",
-        ));
+    Definition::of(unit).map(|definition| definition.params())
+}
+
+/// The plugin's answer to `local_mzi_create_btec_definition` (`docs/plugin-api.md` §3.12), read
+/// in one pass straight into the fields this module checks and reports, without a `Value` per
+/// criterion. A field of the wrong type fails the answer (`MoodleError::UnexpectedResponse`),
+/// as a wrong `definition_id` or `sortorder` failed [`check_answer`] before.
+#[derive(Debug, Default, Deserialize)]
+struct DefinitionAnswer {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    id: i64,
+    #[serde(default)]
+    zoho_id: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    definition_id: i64,
+    #[serde(default)]
+    areaid: i64,
+    /// `None` when the answer has no list (plan mode, `stale`).
+    #[serde(default)]
+    criteria: Option<Vec<StoredCriterion>>,
+    #[serde(default, deserialize_with = "crate::moodle::key_present")]
+    exception: bool,
+}
+
+impl crate::moodle::TypedAnswer for DefinitionAnswer {
+    fn had_exception_key(&self) -> bool {
+        self.exception
     }
-    // The criteria's texts are moved into the parameters, not copied (the same value as
-    // serialising `CriterionItem`, key order included).
-    let criteria: Vec<Value> = criteria
-        .into_iter()
-        .map(|c| {
-            let mut item = serde_json::Map::with_capacity(3);
-            item.insert("shortname".to_owned(), Value::String(c.shortname));
-            item.insert("description".to_owned(), Value::String(c.description));
-            item.insert("sortorder".to_owned(), Value::from(c.sortorder));
-            Value::Object(item)
-        })
-        .collect();
-    Ok(json!({
-        "zoho_unit_id": unit.id.to_string(),
-        "name": name,
-        // The module has no description field; the unit name is what the grading form shows.
-        "description": name,
-        "zoho_modified_time": modified,
-        "criteria": criteria,
-    }))
+}
+
+/// One criterion as the plugin stored it.
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct StoredCriterion {
+    #[serde(default)]
+    id: i64,
+    #[serde(default)]
+    shortname: String,
+    #[serde(default)]
+    sortorder: i64,
+}
+
+impl DefinitionAnswer {
+    /// Plan mode's answer, and a status-only answer: what the generic upsert read.
+    fn from_result(result: PluginResult) -> Self {
+        Self {
+            definition_id: result.int("definition_id"),
+            areaid: result.int("areaid"),
+            status: result.status,
+            id: result.id,
+            zoho_id: result.zoho_id,
+            message: result.message,
+            ..Self::default()
+        }
+    }
+
+    /// What `sync_by_id`'s callers read: the status and the plugin's ids.
+    fn into_result(self) -> PluginResult {
+        let mut extra = serde_json::Map::new();
+        extra.insert("definition_id".to_owned(), self.definition_id.into());
+        extra.insert("areaid".to_owned(), self.areaid.into());
+        PluginResult {
+            status: self.status,
+            id: self.id,
+            zoho_id: self.zoho_id,
+            message: self.message,
+            extra,
+            ..PluginResult::default()
+        }
+    }
+
+    fn status_text(&self) -> &str {
+        if self.status.is_empty() { "planned" } else { &self.status }
+    }
 }
 
 /// Re-reads the unit from Zoho and creates or updates its grading definition.
 pub async fn sync_unit(app: &Context, id: &ZohoId, trail: &mut Trail) -> Result<Synced, SyncError> {
     let Some(unit) = fetch::<zoho::Unit>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
-    let params = definition_params(&unit)?;
-    // The short names sent, kept apart so the parameters themselves go to `upsert` uncopied.
-    let sent: Vec<String> = params["criteria"]
-        .as_array()
-        .map(|items| items.iter().filter_map(|c| c["shortname"].as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
-    let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
-    let mut result = upsert(app, CREATE_FUNCTION, params, trail).await.map_err(refusal)?;
-    if !app.moodle.is_plan_mode() && !result.is_stale() {
-        check_answer(&result, &sent)?;
-    }
-    trail.push(definition_action(CREATE_FUNCTION, &mut result, &sent));
+    let definition = Definition::of(&unit)?;
+    let sent = definition.shortnames();
+    let answer = match app.moodle.form_body(CREATE_FUNCTION, definition.form_capacity()) {
+        Some(mut body) => {
+            definition.write_form(&mut body);
+            let answer: DefinitionAnswer =
+                app.moodle.call_form(CREATE_FUNCTION, body).await.map_err(|e| refusal(e.into()))?;
+            // The line the generic upsert writes for every call (the unit has no parent to sync).
+            trail.push(
+                Action::new(CREATE_FUNCTION, answer.status_text())
+                    .with_detail(json!({"zoho_id": answer.zoho_id, "id": answer.id})),
+            );
+            if answer.status != "stale" {
+                check_answer(&answer, &sent)?;
+            }
+            answer
+        }
+        // Plan mode: the call is recorded with its parameters and nothing is sent.
+        None => DefinitionAnswer::from_result(
+            upsert(app, CREATE_FUNCTION, definition.params(), trail).await.map_err(refusal)?,
+        ),
+    };
+    let (action, result) = definition_action(CREATE_FUNCTION, answer, &sent);
+    trail.push(action);
     Ok(Synced::Applied(result))
 }
 
@@ -208,49 +376,44 @@ pub async fn deleted(app: &Context, id: &ZohoId) -> Result<Outcome, SyncError> {
 
 /// The plugin's answer must be a success status and hold exactly the criteria sent, in the
 /// order sent, numbered 1..n: anything else means Moodle did not store what Zoho holds.
-fn check_answer(result: &PluginResult, sent: &[&str]) -> Result<(), SyncError> {
+fn check_answer(answer: &DefinitionAnswer, sent: &[&str]) -> Result<(), SyncError> {
     let unexpected = |reason: String| {
         SyncError::Moodle(MoodleError::UnexpectedResponse { function: CREATE_FUNCTION.to_owned(), reason })
     };
-    if !matches!(result.status.as_str(), "created" | "updated" | "unchanged") {
-        return Err(unexpected(format!("status {:?} is not a result of a definition upsert", result.status)));
+    if !matches!(answer.status.as_str(), "created" | "updated" | "unchanged") {
+        return Err(unexpected(format!("status {:?} is not a result of a definition upsert", answer.status)));
     }
-    let stored: Vec<(&str, i64)> = result
-        .extra
-        .get("criteria")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .map(|c| (c["shortname"].as_str().unwrap_or(""), c["sortorder"].as_i64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let names: Vec<&str> = stored.iter().map(|(name, _)| *name).collect();
-    if names != sent {
+    let stored = answer.criteria.as_deref().unwrap_or_default();
+    if !stored.iter().map(|c| c.shortname.as_str()).eq(sent.iter().copied()) {
+        let names: Vec<&str> = stored.iter().map(|c| c.shortname.as_str()).collect();
         return Err(unexpected(format!("Moodle holds criteria {names:?} after being sent {sent:?}")));
     }
-    if stored.iter().zip(1..).any(|((_, sortorder), expected)| *sortorder != expected) {
+    if stored.iter().zip(1..).any(|(criterion, expected)| criterion.sortorder != expected) {
         return Err(unexpected("the criteria's sortorder is not 1..n".to_owned()));
     }
-    if result.int("definition_id") <= 0 {
+    if answer.definition_id <= 0 {
         return Err(unexpected("no definition_id".to_owned()));
     }
     Ok(())
 }
 
-/// The action that reports the definition. What Moodle stored (ids, short names, sortorder) is
-/// the truth, and what was sent is beside it; the stored criteria are moved from the result into
-/// the action (nothing after this reads them from the result), not copied.
-fn definition_action(function: &str, result: &mut PluginResult, sent: &[&str]) -> Action {
-    let stored = result.extra.shift_remove("criteria").unwrap_or(Value::Null);
-    Action::new(format!("{function} criteria"), result.status_text()).with_detail(json!({
-        "zoho_id": result.zoho_id,
-        "definition_id": result.int("definition_id"),
-        "areaid": result.int("areaid"),
+/// The action that reports the definition, and the result `sync_by_id` returns. What Moodle
+/// stored (ids, short names, sortorder) is the truth, and what was sent is beside it.
+fn definition_action(function: &str, answer: DefinitionAnswer, sent: &[&str]) -> (Action, PluginResult) {
+    let stored = match &answer.criteria {
+        Some(criteria) => Value::Array(
+            criteria.iter().map(|c| json!({"id": c.id, "shortname": c.shortname, "sortorder": c.sortorder})).collect(),
+        ),
+        None => Value::Null,
+    };
+    let action = Action::new(format!("{function} criteria"), answer.status_text()).with_detail(json!({
+        "zoho_id": answer.zoho_id,
+        "definition_id": answer.definition_id,
+        "areaid": answer.areaid,
         "criteria_sent": sent,
         "criteria_stored": stored,
-    }))
+    }));
+    (action, answer.into_result())
 }
 
 /// The plugin's two refusals that need an administrator's decision, worded for one.
@@ -437,6 +600,97 @@ mod tests {
         assert_eq!(items[3].description, "eleven", "trimmed, first row wins");
     }
 
+    /// The body written straight from the record is the one `encode_call` writes for the
+    /// parameters, byte for byte, for texts that need every kind of escape.
+    #[test]
+    fn the_form_written_directly_is_the_encoded_parameters() {
+        let mut fields = json!({"Name": "Unit 7: Réseaux & Sécurité +100%", "BTEC_Grading_Template_P1": [
+            {"P11_description": " eleven\nlines ", "P20_description": "twenty [x]=y&z"}]});
+        for (n, code) in ["P1", "P3", "P10", "M1", "M9", "D1", "D6"].iter().enumerate() {
+            fields[format!("{code}_description")] = json!(format!("{code} text {n} +%&=\u{1F600}\t\"quoted\""));
+        }
+        let seed: Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/zoho/BTEC.json")).unwrap(),
+        )
+        .unwrap();
+        let seed_units: Vec<zoho::Unit> =
+            seed.as_array().unwrap().iter().filter_map(|r| zoho::records::decode(r.clone()).ok()).collect();
+        let mut checked = 0;
+        for (unit, seeded) in [(&unit(fields), false), (&unit(json!({"D6_description": "only one"})), false)]
+            .into_iter()
+            .chain(seed_units.iter().map(|u| (u, true)))
+        {
+            let Ok(definition) = Definition::of(unit) else { continue };
+            let mut direct = String::new();
+            form::begin_call(&mut direct, "tok en", CREATE_FUNCTION);
+            definition.write_form(&mut direct);
+            assert_eq!(direct, form::encode_call("tok en", CREATE_FUNCTION, &definition_params(unit).unwrap()));
+            assert_eq!(definition.shortnames(), codes(&unit_criteria(unit)));
+            if seeded {
+                assert!(direct.len() <= definition.form_capacity() + 128, "the capacity covers a real unit's body");
+            }
+            checked += 1;
+        }
+        assert!(checked >= 3, "the seed units and the constructed ones were compared");
+    }
+
+    /// An answer is read in one pass into its fields; the criteria stay absent when it has none.
+    #[test]
+    fn the_answer_is_read_into_its_fields() {
+        let body = serde_json::to_vec(&fixture_answer()).unwrap();
+        let answer: DefinitionAnswer =
+            crate::moodle::decode_typed(CREATE_FUNCTION, 200, "application/json", &body).unwrap();
+        assert_eq!((answer.status.as_str(), answer.definition_id, answer.areaid), ("created", 4, 4));
+        let stored: Vec<(i64, &str, i64)> =
+            answer.criteria.as_deref().unwrap().iter().map(|c| (c.id, c.shortname.as_str(), c.sortorder)).collect();
+        assert_eq!(stored[2], (3, "P11", 3));
+        assert_eq!(stored.len(), 6);
+        let stale: DefinitionAnswer =
+            crate::moodle::decode_typed(CREATE_FUNCTION, 200, "application/json", br#"{"status":"stale","id":1}"#)
+                .unwrap();
+        assert!(stale.criteria.is_none());
+        let wrong = crate::moodle::decode_typed::<DefinitionAnswer>(
+            CREATE_FUNCTION,
+            200,
+            "application/json",
+            br#"{"status":"created","definition_id":"4","criteria":[]}"#,
+        );
+        assert!(matches!(wrong, Err(MoodleError::UnexpectedResponse { .. })), "{wrong:?}");
+        let exception = crate::moodle::decode_typed::<DefinitionAnswer>(
+            CREATE_FUNCTION,
+            200,
+            "application/json",
+            br#"{"exception":"x","errorcode":"criterioninuse","message":"m"}"#,
+        );
+        assert_eq!(exception.unwrap_err().errorcode(), Some("criterioninuse"));
+    }
+
+    /// The report keeps the plugin's stored list as it answered it, and what was sent beside it.
+    #[test]
+    fn the_action_reports_what_was_stored_and_sent() {
+        let answer: DefinitionAnswer = serde_json::from_value(fixture_answer()).unwrap();
+        let sent = ["P1", "P2", "P11", "M1", "M2", "D1"];
+        let (action, result) = definition_action(CREATE_FUNCTION, answer, &sent);
+        let detail = action.detail.unwrap();
+        assert_eq!(detail["criteria_stored"], fixture_answer()["criteria"]);
+        assert_eq!(detail["criteria_sent"], json!(sent));
+        assert_eq!((detail["definition_id"].as_i64(), detail["areaid"].as_i64()), (Some(4), Some(4)));
+        assert_eq!((result.status.as_str(), result.int("definition_id")), ("created", 4));
+        let (planned, _) = definition_action(CREATE_FUNCTION, DefinitionAnswer::default(), &sent);
+        assert_eq!((planned.result.as_str(), &planned.detail.unwrap()["criteria_stored"]), ("planned", &Value::Null));
+    }
+
+    fn fixture_answer() -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../fixtures/moodle/local_mzi_create_btec_definition.created.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn units_without_criteria_or_name_are_refused() {
         assert_eq!(definition_params(&unit(json!({"P1_description": " "}))).unwrap_err().code(), "no_criteria");
@@ -451,7 +705,7 @@ mod tests {
 
     #[test]
     fn the_answer_must_hold_what_was_sent() {
-        let answer = |criteria: Value| -> PluginResult {
+        let answer = |criteria: Value| -> DefinitionAnswer {
             serde_json::from_value(
                 json!({"status": "updated", "id": 1, "zoho_id": "1", "definition_id": 4, "criteria": criteria}),
             )
@@ -464,9 +718,17 @@ mod tests {
         let gap =
             answer(json!([{"id": 1, "shortname": "P1", "sortorder": 1}, {"id": 2, "shortname": "M1", "sortorder": 3}]));
         assert!(check_answer(&gap, &["P1", "M1"]).is_err(), "sortorder not contiguous");
-        let mut failed = good.clone();
+        let mut failed =
+            answer(json!([{"id": 1, "shortname": "P1", "sortorder": 1}, {"id": 2, "shortname": "M1", "sortorder": 2}]));
         failed.status = "failed".into();
         assert_eq!(check_answer(&failed, &["P1", "M1"]).unwrap_err().http_status(), 503);
+        let mut no_definition = answer(json!([{"id": 1, "shortname": "P1", "sortorder": 1}]));
+        no_definition.definition_id = 0;
+        assert!(check_answer(&no_definition, &["P1"]).is_err(), "no definition_id");
+        let lower = answer(json!([{"id": 1, "shortname": "p1", "sortorder": 1}]));
+        assert!(check_answer(&lower, &["P1"]).is_err(), "short names compare exactly");
+        let absent = DefinitionAnswer { status: "updated".into(), definition_id: 4, ..DefinitionAnswer::default() };
+        assert!(check_answer(&absent, &["P1"]).is_err(), "no criteria in the answer");
     }
 
     #[test]
