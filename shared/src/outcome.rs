@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,12 +33,24 @@ impl OutcomeStatus {
 }
 
 /// One step the processing took, e.g. `{"step": "local_mzi_update_student", "result": "updated"}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// The detail is kept as the JSON text the answer will hold: it is written once, when the step is
+/// recorded, from a `Value` or straight from a typed report ([`Action::with_detail_of`]), and the
+/// answer copies it as it is.
+#[derive(Debug, Clone, Serialize)]
 pub struct Action {
     pub step: String,
     pub result: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Value>,
+    pub detail: Option<Box<RawValue>>,
+}
+
+impl PartialEq for Action {
+    fn eq(&self, other: &Self) -> bool {
+        self.step == other.step
+            && self.result == other.result
+            && self.detail.as_deref().map(RawValue::get) == other.detail.as_deref().map(RawValue::get)
+    }
 }
 
 impl Action {
@@ -45,9 +58,21 @@ impl Action {
         Self { step: step.into(), result: result.into(), detail: None }
     }
 
-    pub fn with_detail(mut self, detail: Value) -> Self {
-        self.detail = Some(detail);
+    pub fn with_detail(self, detail: Value) -> Self {
+        self.with_detail_of(&detail)
+    }
+
+    /// The detail written straight from `detail`'s fields, without a `Value` tree.
+    pub fn with_detail_of(mut self, detail: &impl Serialize) -> Self {
+        // Serialising our own detail types and `Value`s cannot fail (string keys, no non-finite
+        // floats outside a `Value`, which writes them as `null`).
+        self.detail = serde_json::value::to_raw_value(detail).ok();
         self
+    }
+
+    /// The detail read back (tests and tools; the answer copies the text).
+    pub fn detail_value(&self) -> Option<Value> {
+        self.detail.as_deref().and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 }
 

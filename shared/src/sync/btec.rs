@@ -398,21 +398,25 @@ fn check_answer(answer: &DefinitionAnswer, sent: &[&str]) -> Result<(), SyncErro
 }
 
 /// The action that reports the definition, and the result `sync_by_id` returns. What Moodle
-/// stored (ids, short names, sortorder) is the truth, and what was sent is beside it.
+/// stored (ids, short names, sortorder) is the truth, and what was sent is beside it; the detail
+/// is written straight from the answer's fields.
 fn definition_action(function: &str, answer: DefinitionAnswer, sent: &[&str]) -> (Action, PluginResult) {
-    let stored = match &answer.criteria {
-        Some(criteria) => Value::Array(
-            criteria.iter().map(|c| json!({"id": c.id, "shortname": c.shortname, "sortorder": c.sortorder})).collect(),
-        ),
-        None => Value::Null,
-    };
-    let action = Action::new(format!("{function} criteria"), answer.status_text()).with_detail(json!({
-        "zoho_id": answer.zoho_id,
-        "definition_id": answer.definition_id,
-        "areaid": answer.areaid,
-        "criteria_sent": sent,
-        "criteria_stored": stored,
-    }));
+    #[derive(Serialize)]
+    struct Report<'a> {
+        zoho_id: &'a str,
+        definition_id: i64,
+        areaid: i64,
+        criteria_sent: &'a [&'a str],
+        /// `null` when the answer had no list (plan mode, `stale`).
+        criteria_stored: &'a Option<Vec<StoredCriterion>>,
+    }
+    let action = Action::new(format!("{function} criteria"), answer.status_text()).with_detail_of(&Report {
+        zoho_id: &answer.zoho_id,
+        definition_id: answer.definition_id,
+        areaid: answer.areaid,
+        criteria_sent: sent,
+        criteria_stored: &answer.criteria,
+    });
     (action, answer.into_result())
 }
 
@@ -671,13 +675,13 @@ mod tests {
         let answer: DefinitionAnswer = serde_json::from_value(fixture_answer()).unwrap();
         let sent = ["P1", "P2", "P11", "M1", "M2", "D1"];
         let (action, result) = definition_action(CREATE_FUNCTION, answer, &sent);
-        let detail = action.detail.unwrap();
+        let detail = action.detail_value().unwrap();
         assert_eq!(detail["criteria_stored"], fixture_answer()["criteria"]);
         assert_eq!(detail["criteria_sent"], json!(sent));
         assert_eq!((detail["definition_id"].as_i64(), detail["areaid"].as_i64()), (Some(4), Some(4)));
         assert_eq!((result.status.as_str(), result.int("definition_id")), ("created", 4));
         let (planned, _) = definition_action(CREATE_FUNCTION, DefinitionAnswer::default(), &sent);
-        assert_eq!((planned.result.as_str(), &planned.detail.unwrap()["criteria_stored"]), ("planned", &Value::Null));
+        assert_eq!((planned.result.as_str(), &planned.detail_value().unwrap()["criteria_stored"]), ("planned", &Value::Null));
     }
 
     fn fixture_answer() -> Value {
