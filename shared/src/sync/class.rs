@@ -475,7 +475,7 @@ async fn read_teacher(app: &Context, class: &zoho::Class, trail: &mut Trail) -> 
 async fn sync_teacher(app: &Context, teacher: &zoho::Teacher, trail: &mut Trail) -> Result<(), SyncError> {
     match params::teacher(teacher) {
         Ok(value) => {
-            upsert(app, TEACHER_FUNCTION, json!({"teacher": value}), trail).await?;
+            upsert(app, TEACHER_FUNCTION, params::call("teacher", value), trail).await?;
         }
         Err(error) => {
             trail.push(

@@ -270,7 +270,7 @@ pub async fn sync_by_id(app: &Context, entity: Entity, id: &ZohoId, trail: &mut 
             let Some(record) = fetch::<zoho::Registration>(app, id, trail).await? else {
                 return Ok(Synced::MissingInZoho);
             };
-            let mut call = json!({"registration": params::registration(&record)?});
+            let mut call = params::call("registration", params::registration(&record)?);
             let installments = params::installments(&record)?;
             if installments.is_empty() {
                 // The record was read by id, so an empty subform really is empty: say so, since a
@@ -402,9 +402,7 @@ async fn sync_simple<T: Module>(
     map: Mapper<T>,
 ) -> Result<Synced, SyncError> {
     let Some(record) = fetch::<T>(app, id, trail).await? else { return Ok(Synced::MissingInZoho) };
-    let mut call = Map::new();
-    call.insert(key.to_owned(), map(&record)?);
-    upsert(app, function, Value::Object(call), trail).await.map(Synced::Applied)
+    upsert(app, function, params::call(key, map(&record)?), trail).await.map(Synced::Applied)
 }
 
 /// Calls a plugin upsert; on `parent_missing`, syncs the named parent from Zoho and repeats the

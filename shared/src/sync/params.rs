@@ -69,6 +69,14 @@ impl Params {
     }
 }
 
+/// A call's parameters `{key: record}`, the record moved in. (`json!({key: record})` would copy
+/// the record: the macro serialises every value it is given into a new one.)
+pub fn call(key: &str, record: Value) -> Value {
+    let mut call = Map::with_capacity(2);
+    call.insert(key.to_owned(), record);
+    Value::Object(call)
+}
+
 /// Every upsert needs the record's `Modified_Time` for the plugin's stale guard. Zoho always
 /// sets it; a record without one is refused rather than written unguarded.
 pub fn modified_time(module: &str, value: &Option<ZohoDateTime>) -> Result<String, SyncError> {
