@@ -681,7 +681,10 @@ mod tests {
         assert_eq!((detail["definition_id"].as_i64(), detail["areaid"].as_i64()), (Some(4), Some(4)));
         assert_eq!((result.status.as_str(), result.int("definition_id")), ("created", 4));
         let (planned, _) = definition_action(CREATE_FUNCTION, DefinitionAnswer::default(), &sent);
-        assert_eq!((planned.result.as_str(), &planned.detail_value().unwrap()["criteria_stored"]), ("planned", &Value::Null));
+        assert_eq!(
+            (planned.result.as_str(), &planned.detail_value().unwrap()["criteria_stored"]),
+            ("planned", &Value::Null)
+        );
     }
 
     fn fixture_answer() -> Value {

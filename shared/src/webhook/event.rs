@@ -102,11 +102,80 @@ pub fn split_event(text: &str) -> Result<SplitEvent<'_>, RequestError> {
             .map(LambdaRequest::ApiGatewayV2)
             .map_err(|_| not_http())?,
     };
+    check_uri(&request)?;
     Ok(SplitEvent {
         request: Request::from(request),
         body: EventBody { text: outline.body.unwrap_or_default(), base64: outline.base64.is_true() },
         http_api: outline.version.is_str("2.0"),
     })
+}
+
+/// `lambda_http` (1.3) builds the request's URI with `Url::parse(…).unwrap()` and then
+/// `Request::builder().uri(…)…expect(…)`: a `Host` or `X-Forwarded-Proto` header, or an HTTP
+/// API's raw query string, that does not make a valid URI (`Host: exa mple`, a query holding a
+/// space, `"` or `<`) panics there, and with `panic = "abort"` the whole process dies before any
+/// check. So the URI it will build is built here first, the same way (`into_proxy_request`,
+/// `into_api_gateway_v2_request`, `build_request_uri`, `apigw_path_with_stage`; a test compares
+/// it with the URI of every request it builds), and an event it cannot build is a 400.
+fn check_uri(request: &LambdaRequest) -> Result<(), RequestError> {
+    lambda_http_uri(request).filter(|uri| lambda_http::http::Uri::try_from(uri.as_str()).is_ok()).map(drop).ok_or_else(
+        || {
+            RequestError::bad_request(
+                "invalid_event",
+                "the event's Host, X-Forwarded-Proto, path or query string does not make a valid URL",
+            )
+        },
+    )
+}
+
+/// The URI string `lambda_http` hands to `Request::builder().uri` for `request`, or `None` where
+/// its `Url::parse(…).unwrap()` would panic (and for a kind of event `split_event` never builds).
+fn lambda_http_uri(request: &LambdaRequest) -> Option<String> {
+    use lambda_http::aws_lambda_events::query_map::QueryMap;
+    use lambda_http::http::header::HOST;
+    let (headers, domain, stage, path, query): (_, _, _, _, Option<Cow<'_, str>>) = match request {
+        LambdaRequest::ApiGatewayV1(ag) => {
+            // Its query maps, re-encoded: the multi-valued one when there is one.
+            let pick = |mv: &QueryMap, sv: &QueryMap| {
+                [mv, sv].into_iter().find(|m| !m.is_empty()).map(|m| Cow::Owned(m.to_query_string()))
+            };
+            (
+                &ag.headers,
+                ag.request_context.domain_name.as_deref(),
+                &ag.request_context.stage,
+                ag.path.as_deref().unwrap_or_default(),
+                pick(&ag.multi_value_query_string_parameters, &ag.query_string_parameters),
+            )
+        }
+        // Its raw query string, as it came.
+        LambdaRequest::ApiGatewayV2(ag) => (
+            &ag.headers,
+            ag.request_context.domain_name.as_deref(),
+            &ag.request_context.stage,
+            ag.raw_path.as_deref().unwrap_or_default(),
+            ag.raw_query_string.as_deref().filter(|q| !q.is_empty()).map(Cow::Borrowed),
+        ),
+        _ => return None,
+    };
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).or(domain);
+    let path: Cow<'_, str> = match stage.as_deref() {
+        _ if std::env::var("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_ok() => Cow::Borrowed(path),
+        None | Some("$default") => Cow::Borrowed(path),
+        Some(stage) if path.starts_with(&format!("/{stage}/")) => Cow::Borrowed(path),
+        Some(stage) => Cow::Owned(format!("/{stage}{path}")),
+    };
+    let mut uri = match host {
+        None => url::Url::parse(&format!("http://localhost{path}")).ok()?.path().to_owned(),
+        Some(host) => {
+            let scheme = headers.get("x-forwarded-proto").and_then(|s| s.to_str().ok()).unwrap_or("https");
+            url::Url::parse(&format!("{scheme}://{host}{path}")).ok()?.to_string()
+        }
+    };
+    if let Some(query) = query {
+        uri.push('?');
+        uri.push_str(&query);
+    }
+    Some(uri)
 }
 
 /// Whether an event came through an HTTP API (payload 2.0) rather than a REST API (1.0), for an
@@ -401,6 +470,141 @@ mod tests {
         assert_eq!(split.body.raw().decode().unwrap().as_ref(), b"zoho_id=42");
     }
 
+    /// The events as `split_event` reads them, before `lambda_http`'s conversion.
+    fn lambda_request(event: &Value) -> Option<LambdaRequest> {
+        let text = event.to_string();
+        if !v2_event(event)
+            && let Ok(ag) =
+                ApiGatewayProxyRequest::deserialize(Envelope(&mut serde_json::Deserializer::from_str(&text)))
+        {
+            return Some(LambdaRequest::ApiGatewayV1(ag));
+        }
+        ApiGatewayV2httpRequest::deserialize(Envelope(&mut serde_json::Deserializer::from_str(&text)))
+            .ok()
+            .map(LambdaRequest::ApiGatewayV2)
+    }
+
+    fn v2_event(event: &Value) -> bool {
+        event.get("httpMethod").is_none()
+    }
+
+    fn recorded_events() -> Vec<Value> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
+        let mut events = Vec::new();
+        for dir in [root.to_owned(), format!("{root}/variants")] {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    events.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
+                }
+            }
+        }
+        events
+    }
+
+    /// The URI computed before the conversion is the one `lambda_http` builds, for every recorded
+    /// event and for the shapes that change it (stage prefix, no Host, a forwarded scheme, query
+    /// strings of both kinds): if `lambda_http` changes how it builds URIs, this fails.
+    #[test]
+    fn the_uri_checked_is_the_uri_lambda_http_builds() {
+        let mut events = recorded_events();
+        let base = events.iter().find(|e| e.get("version") == Some(&json!("2.0"))).unwrap().clone();
+        let rest = events.iter().find(|e| e.get("httpMethod").is_some()).unwrap().clone();
+        for event in [base, rest] {
+            let v2 = event.get("version") == Some(&json!("2.0"));
+            let variant = |edit: &dyn Fn(&mut Value)| {
+                let mut copy = event.clone();
+                edit(&mut copy);
+                copy
+            };
+            let mut more = vec![
+                variant(&|e| e["headers"].as_object_mut().unwrap().retain(|k, _| !k.eq_ignore_ascii_case("host"))),
+                variant(&|e| {
+                    e["headers"].as_object_mut().unwrap().retain(|k, _| !k.eq_ignore_ascii_case("host"));
+                    e["requestContext"].as_object_mut().unwrap().remove("domainName");
+                }),
+                variant(&|e| e["headers"]["x-forwarded-proto"] = json!("http")),
+                variant(&|e| e["requestContext"]["stage"] = json!("prod")),
+                variant(&|e| e["requestContext"]["stage"] = json!("$default")),
+                variant(&|e| e["headers"]["Host"] = json!("hooks.college.example:8443")),
+            ];
+            if v2 {
+                more.push(variant(&|e| e["rawQueryString"] = json!("zoho_id=5398830000100000001&a=%zz&b={}|ü")));
+                more.push(variant(&|e| e["rawPath"] = json!("/a b/../ü/student_updated")));
+            } else {
+                more.push(variant(&|e| {
+                    e["queryStringParameters"] = json!({"zoho_id": "5398830000100000001", "x": "a b&c"});
+                }));
+                more.push(variant(&|e| e["multiValueQueryStringParameters"] = json!({"x": ["1", "2"]})));
+                more.push(variant(&|e| e["path"] = json!("/a b/../ü/student_updated")));
+            }
+            events.extend(more);
+        }
+        let mut compared = 0;
+        for event in &events {
+            let (Some(mine), Some(theirs)) = (lambda_request(event), lambda_request(event)) else { continue };
+            let expected = lambda_http_uri(&mine).expect("a recorded event's URI builds");
+            let built = Request::from(theirs);
+            // A REST API's query comes from hash maps, re-encoded in their (random) order.
+            let parts = |uri: &lambda_http::http::Uri| {
+                let mut pairs: Vec<(String, String)> =
+                    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+                pairs.sort();
+                (
+                    uri.scheme_str().map(str::to_owned),
+                    uri.authority().map(ToString::to_string),
+                    uri.path().to_owned(),
+                    pairs,
+                )
+            };
+            let expected = lambda_http::http::Uri::try_from(expected.as_str()).unwrap();
+            assert_eq!(parts(&expected), parts(built.uri()), "{event}");
+            if v2_event(event) {
+                assert_eq!(expected, *built.uri(), "an HTTP API's raw query string is kept as it came");
+            }
+            compared += 1;
+        }
+        assert!(compared >= 30, "{compared} events compared");
+    }
+
+    /// A Host, an X-Forwarded-Proto, a path or a raw query string that `lambda_http` cannot turn
+    /// into a URI made it panic (and the process abort); each is now a 400 `invalid_event`.
+    #[test]
+    fn an_event_lambda_http_cannot_build_is_a_400_not_a_panic() {
+        let events = recorded_events();
+        let v2 = events.iter().find(|e| e.get("version") == Some(&json!("2.0"))).unwrap();
+        let v1 = events.iter().find(|e| e.get("httpMethod").is_some()).unwrap();
+        let mut cases: Vec<(String, Value)> = Vec::new();
+        for base in [v2, v1] {
+            for (header, value) in [
+                ("host", "exa mple"),
+                ("Host", "[::1"),
+                ("host", "1.2.3.999"),
+                ("host", "example.com:99999"),
+                ("x-forwarded-proto", "a b"),
+                ("x-forwarded-proto", "ht:tp"),
+            ] {
+                let mut event = base.clone();
+                event["headers"].as_object_mut().unwrap().retain(|k, _| !k.eq_ignore_ascii_case(header));
+                event["headers"][header] = json!(value);
+                cases.push((format!("{header}: {value}"), event));
+            }
+        }
+        for query in ["a=\"b\"", "a=<b>", "a b", "a=\u{7f}"] {
+            let mut event = v2.clone();
+            event["rawQueryString"] = json!(query);
+            cases.push((format!("query {query:?}"), event));
+        }
+        for (name, event) in cases {
+            let outcome = std::panic::catch_unwind(|| split_event(&event.to_string()).map(|_| ()));
+            match outcome {
+                Ok(Err(error)) => assert_eq!((error.status, error.code), (400, "invalid_event"), "{name}"),
+                Ok(Ok(())) => panic!("{name}: accepted"),
+                Err(_) => panic!("{name}: panicked"),
+            }
+        }
+    }
+
     #[test]
     fn invalid_base64_is_a_400_not_a_panic() {
         for body in ["%%%not base64%%%", "em9ob19pZD00Mg=", "em9ob19pZD00Mg===", "é"] {
@@ -621,6 +825,76 @@ mod tests {
                     let written = serde_json::to_string(&gateway_response(http_api, &response)).unwrap();
                     assert_eq!(written, reference_response(&event, &response).to_string(), "{event}");
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn recorded(name: &str) -> Value {
+        let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn odd_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ -~]{0,24}",
+            prop::sample::select(vec![
+                "",
+                " ",
+                "\u{7f}",
+                "[::1",
+                "[::1]:80",
+                "a:b:c",
+                "1.2.3.999",
+                "xn--a",
+                "h:99999",
+                "ht:tp",
+                "a b",
+                "\"",
+                "<>",
+                "%zz",
+                "#",
+                "?",
+                "/",
+                "//x",
+                "@x",
+                ":",
+                "$default",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        /// Whatever Host, X-Forwarded-Proto, path, stage or query string an event carries, the
+        /// split never panics: the request is built, or the event is a 400.
+        #[test]
+        fn splitting_never_panics(host in odd_text(), proto in odd_text(), path in odd_text(), stage in odd_text(),
+                                  query in odd_text(), v2 in any::<bool>()) {
+            let mut event = recorded(if v2 { "student_updated.json" } else { "variants/rest_v1_stage_prefix.json" });
+            event["headers"]["host"] = json!(host);
+            event["headers"]["x-forwarded-proto"] = json!(proto);
+            event["requestContext"]["stage"] = json!(stage);
+            if v2 {
+                event["rawPath"] = json!(path);
+                event["rawQueryString"] = json!(query);
+            } else {
+                event["path"] = json!(path);
+                event["queryStringParameters"] = json!({"q": query});
+            }
+            prop_assert_eq!(event.get("httpMethod").is_none(), v2, "the flavour asked for");
+            let outcome = std::panic::catch_unwind(|| split_event(&event.to_string()).map(|_| ()));
+            prop_assert!(outcome.is_ok(), "panicked on {event}");
+            if let Ok(Err(error)) = outcome {
+                prop_assert_eq!((error.status, error.code), (400, "invalid_event"));
             }
         }
     }
