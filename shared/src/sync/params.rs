@@ -26,7 +26,12 @@ const TYPICAL_FIELDS: usize = 32;
 
 impl Params {
     pub fn new() -> Self {
-        Self(Map::with_capacity(TYPICAL_FIELDS))
+        Self::with_capacity(TYPICAL_FIELDS)
+    }
+
+    /// For a small object of a known size (an installment's five fields).
+    pub fn with_capacity(fields: usize) -> Self {
+        Self(Map::with_capacity(fields))
     }
 
     /// Sets `key` when the value is known.
@@ -97,8 +102,28 @@ fn required_lookup(module: &str, field: &str, value: &Option<Lookup>) -> Result<
 /// accepted only as a thousands separator. Anything ambiguous (`4.500,00`, `1,5`, two numbers)
 /// is `None`: the amount is left out rather than sent wrong.
 pub fn money(text: &Option<String>) -> Option<f64> {
+    let text = text.as_deref()?;
+    // Most amounts are plain (`4500`, `4500.50`): those are read as they are, which is what the
+    // general reading below gives them (a property test compares the two), without its copies.
+    if plain_number(text) {
+        return text.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
+    general_money(text)
+}
+
+/// `-?[0-9]+(\.[0-9]+)?`
+fn plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn general_money(text: &str) -> Option<f64> {
     let kept: String =
-        text.as_deref()?.chars().filter(|c| !c.is_alphabetic() && !c.is_whitespace() && !"$€£₺".contains(*c)).collect();
+        text.chars().filter(|c| !c.is_alphabetic() && !c.is_whitespace() && !"$€£₺".contains(*c)).collect();
     let (negative, digits) = match kept.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, kept.as_str()),
@@ -210,7 +235,7 @@ pub fn installments(r: &zoho::Registration) -> Result<Vec<Value>, SyncError> {
                 format!("Payment_Schedule has installment number {number} twice"),
             ));
         }
-        let mut p = Params::new();
+        let mut p = Params::with_capacity(5);
         p.set("installment_number", number)
             .date("due_date", &row.due_date)
             .opt("amount", row.installment_amount.filter(|a| a.is_finite()))
@@ -292,6 +317,17 @@ mod tests {
         assert_eq!(money(&Some("1,234,567.8".into())), Some(1_234_567.8));
         assert_eq!(money(&Some("-250".into())), Some(-250.0));
         assert_eq!(money(&Some("₺ 12000".into())), Some(12000.0));
+    }
+
+    proptest::proptest! {
+        /// The plain-number shortcut reads every text exactly as the general reading does.
+        #[test]
+        fn the_plain_shortcut_agrees_with_the_general_reading(
+            text in proptest::prop_oneof![r"-?[0-9]{0,20}(\.[0-9]{0,8})?", r"[-0-9., $a-zA-Z€]{0,14}", proptest::prelude::any::<String>()]
+        ) {
+            let general = general_money(&text);
+            proptest::prop_assert_eq!(money(&Some(text.clone())).map(f64::to_bits), general.map(f64::to_bits), "{:?}", text);
+        }
     }
 
     #[test]

@@ -304,11 +304,12 @@ pub mod de {
         if blank(&value) {
             return Ok(None);
         }
-        let (id, name) = match &value {
-            Value::Object(map) => (map.get("id").cloned(), map.get("name").cloned()),
+        // Taken out of the value, not copied.
+        let (id, name) = match value {
+            Value::Object(mut map) => (map.swap_remove("id"), map.swap_remove("name")),
             // A bare id where a lookup object was expected: keep the link.
-            Value::String(_) | Value::Number(_) => (Some(value.clone()), None),
-            other => return Err(unexpected("a lookup {name, id}", other)),
+            bare @ (Value::String(_) | Value::Number(_)) => (Some(bare), None),
+            other => return Err(unexpected("a lookup {name, id}", &other)),
         };
         let id = match id {
             None | Some(Value::Null) => return Ok(None),
